@@ -103,7 +103,9 @@ TEST(Dictionary, AllGoldenDictionariesLoadAndRoundTrip) {
           const std::string* key = e ? e->find_key(values[i].i) : nullptr;
           spaced_key |= key && key->find(' ') != std::string::npos;
         }
-        if (!spaced_key) EXPECT_EQ(d.encode_text(text), bytes) << text;
+        if (!spaced_key) {
+          EXPECT_EQ(d.encode_text(text), bytes) << text;
+        }
       }
     }
   }

@@ -137,7 +137,9 @@ TEST(GoldenRoundTrip, ParsedumpToolMatchesKlipperText) {
     fs::path dict_path;
     for (const auto& gf : files)
       if (gf.text == text_path) dict_path = gf.dict;
-    if (dict_name) EXPECT_EQ(dict_path.filename(), dict_name);
+    if (dict_name) {
+      EXPECT_EQ(dict_path.filename(), dict_name);
+    }
     ASSERT_FALSE(dict_path.empty());
     Dictionary d = Dictionary::from_file(dict_path.string());
     std::string golden = kpp::test::read_maybe_gz(text_path);
