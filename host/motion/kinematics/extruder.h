@@ -1,5 +1,6 @@
 // Extruder stepper kinematics with pressure advance (kin_extruder.c). The extruder trapq holds
-// the filament position in x and a "may use pressure advance" flag in y. With pressure advance
+// the filament position in x (axes_r.x = 1, velocities and accel signed: negative to retract)
+// and a "may use pressure advance" flag in axes_r.y. With pressure advance
 // the commanded position is
 //   pa_position(t) = position(t) + pressure_advance * velocity(t)
 // averaged with a triangular weight over smooth_time:
