@@ -19,11 +19,11 @@ std::array<double, 2> DeltesianKinematics::forward(const std::array<double, 2>& 
                                                    const std::array<double, 2>& arm2,
                                                    const std::array<double, 2>& carriage_pos) {
   double dx = arm_x[0] + arm_x[1], dz = carriage_pos[1] - carriage_pos[0];
-  double pivots = std::sqrt(dx * dx + dz * dz);
+  double pivots = std::sqrt(std::pow(dx, 2.) + std::pow(dz, 2.));
   // Intersect the arm circles in a frame along the line between the two pivots, then rotate
   // and shift back.
-  double xt = (pivots * pivots + arm2[0] - arm2[1]) / (2 * pivots);
-  double zt = std::sqrt(arm2[0] - xt * xt);
+  double xt = (std::pow(pivots, 2.) + arm2[0] - arm2[1]) / (2 * pivots);
+  double zt = std::sqrt(arm2[0] - std::pow(xt, 2.));
   double x = xt * dx / pivots + zt * dz / pivots - arm_x[0];
   double z = xt * dz / pivots - zt * dx / pivots + carriage_pos[0];
   return {x, z};

@@ -59,7 +59,7 @@ Vec3 RotaryDeltaKinematics::forward(const std::array<RotaryDeltaArm, 3>& arms,
   std::array<double, 3> lower_arm2;
   for (int i = 0; i < 3; i++) {
     spheres[i] = elbow_coord(arms[i], angles[i]);
-    lower_arm2[i] = arms[i].lower_arm * arms[i].lower_arm;
+    lower_arm2[i] = std::pow(arms[i].lower_arm, 2.);
   }
   return trilateration(spheres, lower_arm2);
 }
