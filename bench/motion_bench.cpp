@@ -107,15 +107,14 @@ void run(benchmark::State& state, Variant variant) {
     for (const auto& s : job.segs) {
       tq.append(s.t, s.at, s.ct, s.dt, s.start, s.dir, 0., s.v, s.a);
       if (variant == Variant::kXYE)
-        etq.append(s.t, s.at, s.ct, s.dt, {s.e, 0., 0.}, {1., 1., 0.}, 0., s.v * s.ev,
-                   s.a * s.ev);
+        etq.append(s.t, s.at, s.ct, s.dt, {s.e, 0., 0.}, {1., 1., 0.}, 0., s.v * s.ev, s.a * s.ev);
       double end = s.t + s.at + s.ct + s.dt;
       if (end - 0.1 > gen + 0.5) {
         gen = end - 0.1;
         if (ssm.gen_steps(gen - 0.05, gen, gen - 1.)) {
-          state.SkipWithError((ex.stepcompress()->error() + ey.stepcompress()->error() +
-                               ee.stepcompress()->error())
-                                  .c_str());
+          state.SkipWithError(
+              (ex.stepcompress()->error() + ey.stepcompress()->error() + ee.stepcompress()->error())
+                  .c_str());
           break;
         }
         tq.finalize_moves(gen - 0.2, gen - 1.);
@@ -129,9 +128,15 @@ void run(benchmark::State& state, Variant variant) {
   state.counters["steps/s"] = benchmark::Counter(double(steps), benchmark::Counter::kIsRate);
 }
 
-void BM_CartesianXY(benchmark::State& state) { run(state, Variant::kXY); }
-void BM_CartesianXYInputShaped(benchmark::State& state) { run(state, Variant::kXYShaped); }
-void BM_CartesianXYExtruderPA(benchmark::State& state) { run(state, Variant::kXYE); }
+void BM_CartesianXY(benchmark::State& state) {
+  run(state, Variant::kXY);
+}
+void BM_CartesianXYInputShaped(benchmark::State& state) {
+  run(state, Variant::kXYShaped);
+}
+void BM_CartesianXYExtruderPA(benchmark::State& state) {
+  run(state, Variant::kXYE);
+}
 BENCHMARK(BM_CartesianXY)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CartesianXYInputShaped)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CartesianXYExtruderPA)->Unit(benchmark::kMillisecond);
@@ -141,8 +146,8 @@ void BM_StepCompressRamp(benchmark::State& state) {
   std::vector<double> times;
   double t = 0.;
   for (int r = 0; r < 100; r++)
-    for (int n = 1; n <= 2000; n++) times.push_back(t + std::sqrt(2. * n * 0.0125 / 3000.)),
-                                    t = times.back();
+    for (int n = 1; n <= 2000; n++)
+      times.push_back(t + std::sqrt(2. * n * 0.0125 / 3000.)), t = times.back();
   for (auto _ : state) {
     MessageQueue out;
     StepCompress sc(&out);
@@ -152,9 +157,8 @@ void BM_StepCompressRamp(benchmark::State& state) {
     (void)sc.flush(UINT64_MAX);
     benchmark::DoNotOptimize(out.size());
   }
-  state.counters["steps/s"] =
-      benchmark::Counter(double(times.size()) * double(state.iterations()),
-                         benchmark::Counter::kIsRate);
+  state.counters["steps/s"] = benchmark::Counter(double(times.size()) * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StepCompressRamp)->Unit(benchmark::kMillisecond);
 

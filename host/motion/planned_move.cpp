@@ -7,12 +7,14 @@
 namespace kpp::motion {
 
 namespace {
-// Python's x**2 (libm pow), so that speeds agree with Klipper's to the last bit.
-double sq(double x) { return std::pow(x, 2.); }
+// Klipper squares with Python's x**2 (libm pow).
+double sq(double x) {
+  return std::pow(x, 2.);
+}
 }  // namespace
 
-MoveLimits make_move_limits(double max_velocity, double max_accel,
-                            double square_corner_velocity, double minimum_cruise_ratio) {
+MoveLimits make_move_limits(double max_velocity, double max_accel, double square_corner_velocity,
+                            double minimum_cruise_ratio) {
   MoveLimits l;
   l.max_velocity = max_velocity;
   l.max_accel = max_accel;
@@ -81,8 +83,8 @@ void PlannedMove::calc_junction(const PlannedMove& prev, std::span<const double>
                         prev.max_start_v2 + prev.delta_v2});
   for (double ea : extra_axes_v2) v2 = std::min(v2, ea);
   // A circle tangent to both moves whose path deviates junction_deviation from the corner.
-  double junction_cos_theta = -(axes_r[0] * prev.axes_r[0] + axes_r[1] * prev.axes_r[1] +
-                                axes_r[2] * prev.axes_r[2]);
+  double junction_cos_theta =
+      -(axes_r[0] * prev.axes_r[0] + axes_r[1] * prev.axes_r[1] + axes_r[2] * prev.axes_r[2]);
   double sin_theta_d2 = std::sqrt(std::max(0.5 * (1.0 - junction_cos_theta), 0.));
   double cos_theta_d2 = std::sqrt(std::max(0.5 * (1.0 + junction_cos_theta), 0.));
   double one_minus_sin_theta_d2 = 1. - sin_theta_d2;

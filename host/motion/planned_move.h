@@ -18,14 +18,13 @@ struct MoveLimits {
 };
 
 // junction_deviation and mcr_pseudo_accel from the [printer] options.
-MoveLimits make_move_limits(double max_velocity, double max_accel,
-                            double square_corner_velocity, double minimum_cruise_ratio);
+MoveLimits make_move_limits(double max_velocity, double max_accel, double square_corner_velocity,
+                            double minimum_cruise_ratio);
 
 struct PlannedMove {
   // A move from start_pos to end_pos (x, y, z, then extra axes such as e) at `speed` mm/s.
   // A move without x/y/z motion is an "extrude only" move measured along the extra axes.
-  PlannedMove(const MoveLimits& limits, const Coord& start_pos, const Coord& end_pos,
-              double speed);
+  PlannedMove(const MoveLimits& limits, const Coord& start_pos, const Coord& end_pos, double speed);
 
   // Lower the cruise speed and acceleration (kinematic limits, e.g. Z).
   void limit_speed(double speed, double accel);

@@ -28,9 +28,15 @@ inline int32_t wsub(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
 }
 // n/d rounded up / down, for signed n and positive d.
-inline int32_t idiv_up(int32_t n, int32_t d) { return n >= 0 ? wadd(n, d - 1) / d : n / d; }
-inline int32_t idiv_down(int32_t n, int32_t d) { return n >= 0 ? n / d : wadd(wsub(n, d), 1) / d; }
-inline int32_t add_factor(int32_t count) { return wmul(count, count - 1) / 2; }
+inline int32_t idiv_up(int32_t n, int32_t d) {
+  return n >= 0 ? wadd(n, d - 1) / d : n / d;
+}
+inline int32_t idiv_down(int32_t n, int32_t d) {
+  return n >= 0 ? n / d : wadd(wsub(n, d), 1) / d;
+}
+inline int32_t add_factor(int32_t count) {
+  return wmul(count, count - 1) / 2;
+}
 
 // double -> uint64 as the host compiler does it for in-range and slightly negative values
 // (a step computed a hair before the last step clock lands on the clock below it).
@@ -188,9 +194,9 @@ int StepCompress::check_line(const StepMove& move) {
       return kErrorRet;
     }
     if (interval >= 0x80000000u) {
-      error_ = fmt::format("stepcompress o={} i={} c={} a={}: Point {}: interval overflow {}",
-                           oid_, static_cast<int32_t>(move.interval), move.count, move.add,
-                           i + 1, static_cast<int32_t>(interval));
+      error_ = fmt::format("stepcompress o={} i={} c={} a={}: Point {}: interval overflow {}", oid_,
+                           static_cast<int32_t>(move.interval), move.count, move.add, i + 1,
+                           static_cast<int32_t>(interval));
       return kErrorRet;
     }
     interval += static_cast<uint32_t>(static_cast<int32_t>(move.add));

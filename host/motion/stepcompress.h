@@ -80,8 +80,7 @@ class StepCompress {
   // Queue a message that takes a slot in the MCU move queue, to run at `req_clock`.
   [[nodiscard]] int queue_mq_msg(uint64_t req_clock, std::span<const uint32_t> data);
   // Copy the history overlapping [start_clock, end_clock), newest first; returns the count.
-  size_t extract_old(std::span<HistorySteps> out, uint64_t start_clock,
-                     uint64_t end_clock) const;
+  size_t extract_old(std::span<HistorySteps> out, uint64_t start_clock, uint64_t end_clock) const;
   // Forget history that ended at or before `end_clock`.
   void history_expire(uint64_t end_clock);
 

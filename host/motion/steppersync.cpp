@@ -175,7 +175,8 @@ void StepperSyncManager::set_worker_threads(int n) {
   workers_.reset();
   if (n <= 0) return;
   workers_ = std::make_unique<Workers>();
-  for (int i = 0; i < n; i++) workers_->threads.emplace_back([w = workers_.get()] { w->thread_main(); });
+  for (int i = 0; i < n; i++)
+    workers_->threads.emplace_back([w = workers_.get()] { w->thread_main(); });
 }
 
 int32_t StepperSyncManager::gen_steps(double flush_time, double gen_steps_time,

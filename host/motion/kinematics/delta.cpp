@@ -18,8 +18,7 @@ double DeltaKinematics::calc_position(const Move& m, double move_time) {
   return std::sqrt(arm2_ - dx * dx - dy * dy) + c.z;
 }
 
-Vec3 DeltaKinematics::forward(const std::array<Vec3, 3>& towers,
-                              const std::array<double, 3>& arm2,
+Vec3 DeltaKinematics::forward(const std::array<Vec3, 3>& towers, const std::array<double, 3>& arm2,
                               const std::array<double, 3>& carriage_pos) {
   std::array<Vec3, 3> spheres;
   for (int i = 0; i < 3; i++) spheres[i] = {towers[i].x, towers[i].y, carriage_pos[i]};

@@ -62,26 +62,26 @@ double ExtruderKinematics::range_integrate(const Move& m0, double move_time, dou
   res -= move_integrate(*m, 0., move_time, end, end);
   const Move* prev = m;
   while (start < 0.) [[unlikely]] {
-    if (!prev->prev || !prev->prev->prev) {
-      // Nothing queued earlier: the filament stood still before the oldest move.
-      Move still;
-      still.move_t = -start;
-      still.start_pos = prev->start_pos;
-      res += move_integrate(still, prev->start_pos.x - start_base, 0., still.move_t, 0.);
-      break;
+      if (!prev->prev || !prev->prev->prev) {
+        // Nothing queued earlier: the filament stood still before the oldest move.
+        Move still;
+        still.move_t = -start;
+        still.start_pos = prev->start_pos;
+        res += move_integrate(still, prev->start_pos.x - start_base, 0., still.move_t, 0.);
+        break;
+      }
+      prev = prev->prev;
+      start += prev->move_t;
+      double base = prev->start_pos.x - start_base;
+      res += move_integrate(*prev, base, start, prev->move_t, start);
     }
-    prev = prev->prev;
-    start += prev->move_t;
-    double base = prev->start_pos.x - start_base;
-    res += move_integrate(*prev, base, start, prev->move_t, start);
-  }
   while (end > m->move_t) [[unlikely]] {
-    end -= m->move_t;
-    if (!m->next) break;
-    m = m->next;
-    double base = m->start_pos.x - start_base;
-    res -= move_integrate(*m, base, 0., end, end);
-  }
+      end -= m->move_t;
+      if (!m->next) break;
+      m = m->next;
+      double base = m->start_pos.x - start_base;
+      res -= move_integrate(*m, base, 0., end, end);
+    }
   return res;
 }
 
@@ -101,8 +101,7 @@ void ExtruderKinematics::set_pressure_advance(double print_time, double pressure
   // Drop parameters that no longer affect any move step generation can still see.
   double cleanup_time = last_flush_time() - (old_hst > hst ? old_hst : hst);
   std::size_t drop = 0;
-  while (drop + 1 < pa_list_.size() && pa_list_[drop + 1].active_print_time < cleanup_time)
-    drop++;
+  while (drop + 1 < pa_list_.size() && pa_list_[drop + 1].active_print_time < cleanup_time) drop++;
   if (drop) pa_list_.erase(pa_list_.begin(), pa_list_.begin() + static_cast<long>(drop));
 
   if (hst == 0.) return;

@@ -6,7 +6,9 @@
 
 namespace kpp::motion {
 
-GenericCartesianKinematics::GenericCartesianKinematics(const Vec3& coeffs) { set_coeffs(coeffs); }
+GenericCartesianKinematics::GenericCartesianKinematics(const Vec3& coeffs) {
+  set_coeffs(coeffs);
+}
 
 void GenericCartesianKinematics::set_coeffs(const Vec3& coeffs) {
   a_ = coeffs;

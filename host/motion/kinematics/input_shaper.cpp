@@ -80,17 +80,17 @@ double InputShaperKinematics::shaped_axis_position(const Move& m0, int axis, dou
     const Move* m = &m0;
     double time = move_time + sp.pulses[i].t;
     while (time < 0.) [[likely]] {
-      if (!m->prev || !m->prev->prev) {
-        time = 0.;  // nothing queued earlier: the toolhead stood at the oldest move's start
-        break;
+        if (!m->prev || !m->prev->prev) {
+          time = 0.;  // nothing queued earlier: the toolhead stood at the oldest move's start
+          break;
+        }
+        m = m->prev;
+        time += m->move_t;
       }
-      m = m->prev;
-      time += m->move_t;
-    }
     while (time > m->move_t) [[likely]] {
-      time -= m->move_t;
-      m = m->next;
-    }
+        time -= m->move_t;
+        m = m->next;
+      }
     double pos = m->start_pos[axis] + m->axes_r[axis] * m->distance(time);
     res += sp.pulses[i].a * pos;
   }

@@ -81,8 +81,8 @@ ShaperResult mzv_coeffs(int n, double t) {
     return r;
   }
   if (n <= 2 * t + 1 + 1e-7) {
-    r.error = fmt::format("Too large t={:.6f} for n={}, must be less than {:.6f}", t, n,
-                          0.5 * (n - 1));
+    r.error =
+        fmt::format("Too large t={:.6f} for n={}, must be less than {:.6f}", t, n, 0.5 * (n - 1));
     return r;
   }
   double tau = t * (n - 2.) / (n - 2. * t - 1.);
@@ -145,8 +145,7 @@ ParsedName parse_shaper_name(std::string_view s) {
   while (i < args.size()) {
     // Optional "key =" then a number made of digits and dots.
     size_t j = i;
-    while (j < args.size() && (std::isalnum(static_cast<unsigned char>(args[j])) ||
-                               args[j] == '_'))
+    while (j < args.size() && (std::isalnum(static_cast<unsigned char>(args[j])) || args[j] == '_'))
       j++;
     size_t k = j;
     while (k < args.size() && std::isspace(static_cast<unsigned char>(args[k]))) k++;
@@ -228,11 +227,11 @@ ShaperDef ei_shaper(double freq, double damping_ratio, double v_tol) {
   double a3 = (0.25149 + 0.21474 * v_tol) +
               ((-0.83249 + 1.41498 * v_tol) + (0.85181 - 4.90094 * v_tol) * dr) * dr;
   double a2 = 1. - a1 - a3;
-  double t2 = 0.4999 + (((0.46159 + 8.57843 * v_tol) * v_tol) +
-                        (((4.26169 - 108.644 * v_tol) * v_tol) +
-                         ((1.75601 + 336.989 * v_tol) * v_tol) * dr) *
-                            dr) *
-                           dr;
+  double t2 =
+      0.4999 +
+      (((0.46159 + 8.57843 * v_tol) * v_tol) +
+       (((4.26169 - 108.644 * v_tol) * v_tol) + ((1.75601 + 336.989 * v_tol) * v_tol) * dr) * dr) *
+          dr;
   return {{a1, a2, a3}, {0., t2 * t_d, t_d}};
 }
 
@@ -264,9 +263,9 @@ ShaperDef three_hump_ei_shaper(double freq, double damping_ratio) {
 
 const std::vector<ShaperInfo>& input_shapers() {
   // min_freq is where each shaper's projected max_accel is about 1500 mm/s^2.
-  static const std::vector<ShaperInfo> kShapers = {
-      {"zv", 21., 0.99},      {"mzv", 23., 0.99},      {"zvd", 29., 0.99},
-      {"ei", 29., 0.4},       {"2hump_ei", 39., 0.3},  {"3hump_ei", 48., 0.2}};
+  static const std::vector<ShaperInfo> kShapers = {{"zv", 21., 0.99},      {"mzv", 23., 0.99},
+                                                   {"zvd", 29., 0.99},     {"ei", 29., 0.4},
+                                                   {"2hump_ei", 39., 0.3}, {"3hump_ei", 48., 0.2}};
   return kShapers;
 }
 

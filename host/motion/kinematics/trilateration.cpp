@@ -6,13 +6,26 @@
 namespace kpp::motion {
 
 namespace {
-Vec3 sub(const Vec3& a, const Vec3& b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-Vec3 add(const Vec3& a, const Vec3& b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-Vec3 mul(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
-double dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-// Python's x**2 is libm pow; using it keeps results identical to Klipper's to the last bit.
-double sq(double v) { return std::pow(v, 2.); }
-double magsq(const Vec3& a) { return sq(a.x) + sq(a.y) + sq(a.z); }
+Vec3 sub(const Vec3& a, const Vec3& b) {
+  return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
+Vec3 add(const Vec3& a, const Vec3& b) {
+  return {a.x + b.x, a.y + b.y, a.z + b.z};
+}
+Vec3 mul(const Vec3& a, double s) {
+  return {a.x * s, a.y * s, a.z * s};
+}
+double dot(const Vec3& a, const Vec3& b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+// Klipper squares with Python's x**2 (libm pow, correctly rounded like x*x in all but rare
+// half-ulp cases).
+double sq(double v) {
+  return std::pow(v, 2.);
+}
+double magsq(const Vec3& a) {
+  return sq(a.x) + sq(a.y) + sq(a.z);
+}
 Vec3 cross(const Vec3& a, const Vec3& b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }

@@ -19,8 +19,8 @@ double WinchKinematics::calc_position(const Move& m, double move_time) {
 
 Vec3 WinchKinematics::forward(const std::array<Vec3, 3>& anchors,
                               const std::array<double, 3>& lengths) {
-  return trilateration(anchors, {lengths[0] * lengths[0], lengths[1] * lengths[1],
-                                 lengths[2] * lengths[2]});
+  return trilateration(anchors,
+                       {lengths[0] * lengths[0], lengths[1] * lengths[1], lengths[2] * lengths[2]});
 }
 
 }  // namespace kpp::motion

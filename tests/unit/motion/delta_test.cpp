@@ -35,10 +35,9 @@ TEST(DeltaKinematics, CarriageHeightOverTheCentre) {
 
 TEST(DeltaKinematics, RoundTrip) {
   Delta d;
-  std::array<DeltaKinematics, 3> sks = {
-      DeltaKinematics(d.arm2[0], d.towers[0].x, d.towers[0].y),
-      DeltaKinematics(d.arm2[1], d.towers[1].x, d.towers[1].y),
-      DeltaKinematics(d.arm2[2], d.towers[2].x, d.towers[2].y)};
+  std::array<DeltaKinematics, 3> sks = {DeltaKinematics(d.arm2[0], d.towers[0].x, d.towers[0].y),
+                                        DeltaKinematics(d.arm2[1], d.towers[1].x, d.towers[1].y),
+                                        DeltaKinematics(d.arm2[2], d.towers[2].x, d.towers[2].y)};
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> uxy(-100., 100.), uz(0., 250.);
   for (int i = 0; i < 1000; i++) {
@@ -57,15 +56,14 @@ TEST(DeltesianKinematics, RoundTrip) {
   double arm2 = 217. * 217.;
   DeltesianKinematics left(arm2, -160.), right(arm2, 160.);
   EXPECT_EQ(left.active_flags(), kActiveX | kActiveZ);
-  EXPECT_NEAR(left.calc_position_from_coord(0., 7., 5.), 5. + std::sqrt(arm2 - 160. * 160.),
-              1e-12);
+  EXPECT_NEAR(left.calc_position_from_coord(0., 7., 5.), 5. + std::sqrt(arm2 - 160. * 160.), 1e-12);
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> ux(-55., 55.), uz(0., 200.);
   for (int i = 0; i < 1000; i++) {
     double x = ux(rng), z = uz(rng);
-    auto p = DeltesianKinematics::forward({160., 160.}, {arm2, arm2},
-                                          {left.calc_position_from_coord(x, 0., z),
-                                           right.calc_position_from_coord(x, 0., z)});
+    auto p = DeltesianKinematics::forward(
+        {160., 160.}, {arm2, arm2},
+        {left.calc_position_from_coord(x, 0., z), right.calc_position_from_coord(x, 0., z)});
     EXPECT_NEAR(p[0], x, 1e-9);
     EXPECT_NEAR(p[1], z, 1e-9);
   }

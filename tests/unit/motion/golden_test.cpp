@@ -27,7 +27,8 @@ std::vector<std::string> golden_lines(const char* rel) {
   std::vector<std::string> lines;
   // The shared folder sits next to the checkout (/work/main) or two levels up (a worktree).
   gzFile f = nullptr;
-  for (std::string dir : {std::string(KPP_SHARED_DIR), std::string(KPP_SOURCE_DIR) + "/../../shared"}) {
+  for (std::string dir :
+       {std::string(KPP_SHARED_DIR), std::string(KPP_SOURCE_DIR) + "/../../shared"}) {
     f = gzopen((dir + "/" + rel).c_str(), "rb");
     if (f) break;
   }

@@ -75,7 +75,8 @@ TEST(InputShaperKinematics, ConvolutionAcrossMovesAndIdentityAtConstantSpeed) {
   for (double t : {0.98, 1.01, 1.05, 1.1, 1.2, 1.31, 1.45, 1.49, 1.52, 1.56, 1.7}) {
     const Move* m = move_at(s.tq, t);
     double want = 0.;
-    for (int i = 0; i < sp.num_pulses; i++) want += sp.pulses[i].a * axis_at(s.tq, 0, t + sp.pulses[i].t);
+    for (int i = 0; i < sp.num_pulses; i++)
+      want += sp.pulses[i].a * axis_at(s.tq, 0, t + sp.pulses[i].t);
     EXPECT_NEAR(s.is.calc_position(*m, t - m->print_time), want, 1e-12) << "t=" << t;
   }
   // In the middle of the cruise the shaped position is the nominal one.

@@ -23,8 +23,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace kpp::motion {
 namespace {
@@ -67,8 +71,8 @@ TEST(NoAlloc, SteadyStateStepGeneration) {
   Vec3 p;
   double epos = 0.;
   auto segment = [&](int i) {
-    static const Vec3 kCorners[5] = {{10., 10., 0.}, {60., 15., 0.}, {35., 50., 0.},
-                                     {5., 40., 0.}, {50., 45., 0.}};
+    static const Vec3 kCorners[5] = {
+        {10., 10., 0.}, {60., 15., 0.}, {35., 50., 0.}, {5., 40., 0.}, {50., 45., 0.}};
     Vec3 q = kCorners[i % 5];
     double dx = q.x - p.x, dy = q.y - p.y, len = std::sqrt(dx * dx + dy * dy);
     double v = 100., a = 3000., at = v / a, ad = .5 * v * at, ct = (len - 2 * ad) / v;
@@ -79,8 +83,8 @@ TEST(NoAlloc, SteadyStateStepGeneration) {
     p = q;
     // Generation stays a window behind the newest move (pressure advance and shaping look
     // ahead in time).
-    ASSERT_EQ(ssm.gen_steps(t - 0.15, t - 0.05, t - 2.), 0) << ex.stepcompress()->error()
-        << ey.stepcompress()->error() << ee.stepcompress()->error();
+    ASSERT_EQ(ssm.gen_steps(t - 0.15, t - 0.05, t - 2.), 0)
+        << ex.stepcompress()->error() << ey.stepcompress()->error() << ee.stepcompress()->error();
     tq.finalize_moves(t - 0.25, t - 2.);
     etq.finalize_moves(t - 0.25, t - 2.);
   };

@@ -9,7 +9,9 @@ namespace kpp::motion {
 namespace {
 
 // [printer] max_velocity 300, max_accel 3000, square_corner_velocity 5, minimum_cruise_ratio .5
-MoveLimits limits() { return make_move_limits(300., 3000., 5., 0.5); }
+MoveLimits limits() {
+  return make_move_limits(300., 3000., 5., 0.5);
+}
 
 TEST(PlannedMove, LimitsFromPrinterOptions) {
   MoveLimits l = limits();

@@ -21,8 +21,8 @@ TEST(PolarKinematics, RoundTrip) {
   for (int i = 0; i < 1000; i++) {
     double x = u(rng), y = u(rng);
     bed.set_position(x, y, 0.);
-    Vec3 p = PolarKinematics::forward(bed.commanded_pos(), arm.calc_position_from_coord(x, y, 0.),
-                                      7.);
+    Vec3 p =
+        PolarKinematics::forward(bed.commanded_pos(), arm.calc_position_from_coord(x, y, 0.), 7.);
     EXPECT_NEAR(p.x, x, 1e-9);
     EXPECT_NEAR(p.y, y, 1e-9);
     EXPECT_EQ(p.z, 7.);

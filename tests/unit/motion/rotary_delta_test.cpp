@@ -15,8 +15,7 @@ namespace {
 std::array<RotaryDeltaArm, 3> arms() {
   std::array<RotaryDeltaArm, 3> a;
   const double angles[3] = {30., 150., 270.};
-  for (int i = 0; i < 3; i++)
-    a[i] = {33.9, 412.9, angles[i] * std::numbers::pi / 180., 170., 320.};
+  for (int i = 0; i < 3; i++) a[i] = {33.9, 412.9, angles[i] * std::numbers::pi / 180., 170., 320.};
   return a;
 }
 
@@ -32,9 +31,8 @@ TEST(RotaryDeltaKinematics, ElbowAtComputedAngleReachesTheEffector) {
 
 TEST(RotaryDeltaKinematics, RoundTrip) {
   auto a = arms();
-  std::array<RotaryDeltaKinematics, 3> sks = {RotaryDeltaKinematics(a[0]),
-                                              RotaryDeltaKinematics(a[1]),
-                                              RotaryDeltaKinematics(a[2])};
+  std::array<RotaryDeltaKinematics, 3> sks = {
+      RotaryDeltaKinematics(a[0]), RotaryDeltaKinematics(a[1]), RotaryDeltaKinematics(a[2])};
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> uxy(-60., 60.), uz(20., 200.);
   for (int i = 0; i < 1000; i++) {

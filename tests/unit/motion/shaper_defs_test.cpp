@@ -30,8 +30,7 @@ double residual(const ShaperDef& d, double freq, double damping_ratio) {
   std::complex<double> s = 0.;
   for (size_t i = 0; i < d.a.size(); i++) {
     sum_a += d.a[i];
-    s += d.a[i] * std::exp(-damping_ratio * omega * (tn - d.t[i])) *
-         std::polar(1., wd * d.t[i]);
+    s += d.a[i] * std::exp(-damping_ratio * omega * (tn - d.t[i])) * std::polar(1., wd * d.t[i]);
   }
   return std::abs(s) / sum_a;
 }
@@ -59,12 +58,12 @@ TEST(ShaperDefs, ParametrisedMzv) {
              {0., 0.006030226891555272, 0.012060453783110544, 0.018090680674665818}, 1e-12);
   r = init_shaper("mzv( n = 5 , tau = 1.2 )", 35., 0.05);
   ASSERT_TRUE(r.error.empty()) << r.error;
-  expect_def(r.def,
-             {0.16482516326260066, 0.20344585040195623, 0.20346885604648182, 0.17690249004426864,
-              0.1246217180691685},
-             {0., 0.006357157769165192, 0.012714315538330384, 0.019071473307495576,
-              0.025428631076660768},
-             1e-12);
+  expect_def(
+      r.def,
+      {0.16482516326260066, 0.20344585040195623, 0.20346885604648182, 0.17690249004426864,
+       0.1246217180691685},
+      {0., 0.006357157769165192, 0.012714315538330384, 0.019071473307495576, 0.025428631076660768},
+      1e-12);
   EXPECT_EQ(init_shaper("mzv(2)", 50., 0.1).error, "Too small n=2, must be at least 3");
   EXPECT_EQ(init_shaper("mzv(n=3,t=1.0)", 50., 0.1).error,
             "Too large t=1.000000 for n=3, must be less than 1.000000");

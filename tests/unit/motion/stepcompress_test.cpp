@@ -137,7 +137,9 @@ TEST(StepCompress, RandomSequencesStayWithinMaxErrorAndLimits) {
       ASSERT_LE(d.steps[i].clock, req[i]) << "trial " << trial << " step " << i;
       ASSERT_LE(req[i] - d.steps[i].clock, max_error) << "trial " << trial << " step " << i;
       ASSERT_EQ(d.steps[i].dir, dirs[i]);
-      if (i) ASSERT_GT(d.steps[i].clock, d.steps[i - 1].clock);
+      if (i) {
+        ASSERT_GT(d.steps[i].clock, d.steps[i - 1].clock);
+      }
     }
     int64_t pos = 0;
     for (int dd : dirs) pos += dd ? 1 : -1;
@@ -217,7 +219,7 @@ TEST(StepCompress, FlushStopsAtMoveClock) {
 TEST(StepCompress, PastPositionFromHistory) {
   Fixture f(0);
   ASSERT_EQ(f.sc.set_last_position(0, 100), 0);
-  for (int i = 1; i <= 10; i++) f.step(1000ull * i, 1);  // +10 by clock 10000
+  for (int i = 1; i <= 10; i++) f.step(1000ull * i, 1);            // +10 by clock 10000
   for (int i = 1; i <= 5; i++) f.step(20000 + 500ull * i * i, 0);  // accelerating back
   ASSERT_EQ(f.sc.flush(UINT64_MAX), 0);
   EXPECT_EQ(f.sc.last_position(), 105);
