@@ -1,18 +1,21 @@
-// Golden anchor: the homing moves at the start of Klipper's example-cartesian regression case
-// (../shared/golden/klipper/printers/example-cartesian.txt.gz) rebuilt from hand-set trapq
-// moves must give exactly Klipper's queue_step / set_next_step_dir sequences. The moves are
-// derived from the config (step distances, homing speed, accelerations) and the golden file
-// itself (start time from the first step; flush boundaries on the 50 ms drip grid).
+// Golden anchor: the homing moves at the start of Klipper's example-cartesian and
+// example-rotary-delta regression cases (../shared/golden/klipper/printers/) rebuilt from
+// hand-set trapq moves must give exactly Klipper's queue_step / set_next_step_dir sequences.
+// The moves are derived from the config (step distances, homing speed, accelerations) and the
+// golden file itself (start time from the first step; flush boundaries on the 50 ms drip grid).
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <numbers>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "motion/kinematics/cartesian.h"
+#include "motion/kinematics/rotary_delta.h"
 #include "motion/steppersync.h"
 #include "motion/trapq.h"
 #include "motion_test_util.h"
@@ -22,6 +25,7 @@ namespace {
 
 constexpr double kFreq = 16000000.;  // atmega2560
 constexpr uint32_t kMaxError = 400;  // 25 us
+constexpr double kKinFlushDelay = 0.001;
 
 std::vector<std::string> golden_lines(const char* rel) {
   std::vector<std::string> lines;
@@ -68,50 +72,59 @@ std::string to_text(const QueuedMessage& m) {
   return buf;
 }
 
-// A homing move of one cartesian axis from `start` to `end` at `speed` with `accel`, the way
-// the toolhead plans it (rest to rest), starting at t0 = homing start + 2 ms, sent in 50 ms
-// drip segments: commands flushed up to homing_start + k*0.05 while steps are generated up to
-// t0 + k*0.05 (the pattern the golden chunk boundaries show).
-std::vector<std::string> simulate_homing(char axis, int oid, double step_dist, double start,
-                                         double end, double speed, double accel,
-                                         double homing_start) {
+// A homing move from `start` to `end` at `speed` with `accel`, planned the way the toolhead
+// plans it (rest to rest) and starting at t0 = homing start + 2 ms, sent in 50 ms drip
+// segments: steps generated up to t0 + k*0.05 and commands flushed up to 1 ms (the kinematic
+// flush delay) before that - the schedule the golden chunk boundaries show. Returns each oid's
+// step messages.
+std::map<int, std::vector<std::string>> simulate_homing(
+    const std::vector<std::pair<int, StepperKinematics*>>& steppers, double step_dist,
+    const Vec3& start, const Vec3& end, double speed, double accel, double homing_start) {
   double t0 = homing_start + 0.002;
   TrapQ tq;
-  CartesianKinematics sk(axis);
-  sk.set_trapq(&tq, step_dist);
-  Vec3 pos;
-  pos[axis - 'x'] = start;
-  sk.set_position(pos.x, pos.y, pos.z);
   testing::RecordingSink sink;
   StepperSyncManager ssm;
   StepperSync& ss = ssm.alloc_steppersync();
   ss.setup_movequeue(&sink, 0, 16);
-  SyncEmitter& se = ss.alloc_emitter("stepper");
-  se.stepcompress()->configure(oid, kMaxError, testing::kQueueStepTag, testing::kSetDirTag);
+  for (auto& [oid, sk] : steppers) {
+    sk->set_trapq(&tq, step_dist);
+    sk->set_position(start.x, start.y, start.z);
+    SyncEmitter& se = ss.alloc_emitter("stepper");
+    se.stepcompress()->configure(oid, kMaxError, testing::kQueueStepTag, testing::kSetDirTag);
+    se.set_stepper_kinematics(sk);
+  }
   ss.set_time(0., kFreq);
-  se.set_stepper_kinematics(&sk);
 
   // Move.set_junction for a rest-to-rest move.
-  double move_d = std::fabs(end - start);
-  double cruise_v2 = speed * speed, half_inv_accel = .5 / accel;
+  Vec3 d = {end.x - start.x, end.y - start.y, end.z - start.z};
+  double move_d = std::sqrt(d.x * d.x + d.y * d.y + d.z * d.z);
+  double cruise_v2 = std::pow(speed, 2.), half_inv_accel = .5 / accel;
   double accel_d = cruise_v2 * half_inv_accel, decel_d = accel_d;
   double cruise_d = move_d - accel_d - decel_d;
   double cruise_v = std::sqrt(cruise_v2);
   double accel_t = accel_d / (cruise_v * 0.5), cruise_t = cruise_d / cruise_v;
   double decel_t = decel_d / (cruise_v * 0.5);
-  Vec3 axes_r;
-  axes_r[axis - 'x'] = (end - start) / move_d;
-  tq.append(t0, accel_t, cruise_t, decel_t, pos, axes_r, 0., cruise_v, accel);
+  Vec3 axes_r = {d.x / move_d, d.y / move_d, d.z / move_d};
+  tq.append(t0, accel_t, cruise_t, decel_t, start, axes_r, 0., cruise_v, accel);
   double move_end = t0 + accel_t + cruise_t + decel_t;
   for (int k = 1;; k++) {
-    double flush = homing_start + 0.05 * k, gen = t0 + 0.05 * k;
+    double gen = t0 + 0.05 * k, flush = gen - kKinFlushDelay;
     if (flush > move_end) flush = gen = move_end + 0.001;
     EXPECT_EQ(ssm.gen_steps(flush, gen, 0.), 0);
     if (flush > move_end) break;
   }
-  std::vector<std::string> out;
-  for (auto& m : sink.sent[0]) out.push_back(to_text(m));
+  std::map<int, std::vector<std::string>> out;
+  for (auto& m : sink.sent[0]) out[static_cast<int>(m.data[1])].push_back(to_text(m));
   return out;
+}
+
+void expect_same(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+  EXPECT_EQ(got.size(), want.size());
+  size_t mismatches = 0;
+  for (size_t i = 0; i < want.size() && i < got.size(); i++)
+    if (got[i] != want[i] && mismatches++ < 10)
+      ADD_FAILURE() << "message " << i << ": got '" << got[i] << "' want '" << want[i] << "'";
+  EXPECT_EQ(mismatches, 0u);
 }
 
 TEST(GoldenCartesian, XHomingMoveMatchesKlipper) {
@@ -122,9 +135,9 @@ TEST(GoldenCartesian, XHomingMoveMatchesKlipper) {
   // (endstop_home clock=4000000) and the move 2 ms later (stepper enable at clock 4032000).
   auto want = golden_steps(lines, 2, 32, "endstop_home oid=0 clock=0");
   ASSERT_GT(want.size(), 1000u);
-  auto got = simulate_homing('x', 2, 40. / 3200., 300., 0., 5., 3000., 0.25);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < want.size(); i++) ASSERT_EQ(got[i], want[i]) << "message " << i;
+  CartesianKinematics x('x');
+  auto got = simulate_homing({{2, &x}}, 40. / 3200., {300., 0., 0.}, {0., 0., 0.}, 5., 3000., 0.25);
+  expect_same(got[2], want);
 }
 
 TEST(GoldenCartesian, ZHomingMoveWithAccelerationMatchesKlipper) {
@@ -137,13 +150,38 @@ TEST(GoldenCartesian, ZHomingMoveWithAccelerationMatchesKlipper) {
   // output is reproduced for fractions 0.31..0.37 of a tick).
   auto want = golden_steps(lines, 8, 2629, "endstop_home oid=6 clock=0");
   ASSERT_GT(want.size(), 1000u);
-  auto got = simulate_homing('z', 8, 8. / 3200., 299.75, 0.5, 5., 30., 130.2783333333333);
-  EXPECT_EQ(got.size(), want.size());
-  size_t mismatches = 0;
-  for (size_t i = 0; i < want.size() && i < got.size(); i++)
-    if (got[i] != want[i] && mismatches++ < 10)
-      ADD_FAILURE() << "message " << i << ": got '" << got[i] << "' want '" << want[i] << "'";
-  EXPECT_EQ(mismatches, 0u);
+  CartesianKinematics z('z');
+  auto got = simulate_homing({{8, &z}}, 8. / 3200., {0., 0., 299.75}, {0., 0., 0.5}, 5., 30.,
+                             130.2783333333333);
+  expect_same(got[8], want);
+}
+
+TEST(GoldenRotaryDelta, HomingMoveOfThreeArmsMatchesKlipper) {
+  auto lines = golden_lines("golden/klipper/printers/example-rotary-delta.txt.gz");
+  if (lines.empty()) GTEST_SKIP() << "golden output not available";
+  // example-rotary-delta.cfg: shoulder radius 33.9 / height 412.9, arms 170 and 320 at 30, 150
+  // and 270 degrees; gear_ratio 107:16, 60:16 at 16 microsteps -> 2*pi/80250 rad per step.
+  // All three arms home together: from z = -1 below the home position (the forward solution of
+  // the endstop angles for z = 252) up to it at 50 mm/s, 3000 mm/s^2. The arm angles are a
+  // nonlinear function of z.
+  std::array<RotaryDeltaArm, 3> arms;
+  const double angles[3] = {30., 150., 270.};
+  for (int i = 0; i < 3; i++)
+    arms[i] = {33.9, 412.9, angles[i] * std::numbers::pi / 180., 170., 320.};
+  std::array<double, 3> endstop_angles;
+  for (int i = 0; i < 3; i++)
+    endstop_angles[i] = RotaryDeltaKinematics(arms[i]).calc_position_from_coord(0., 0., 252.);
+  Vec3 home = RotaryDeltaKinematics::forward(arms, endstop_angles);
+  RotaryDeltaKinematics a(arms[0]), b(arms[1]), c(arms[2]);
+  double step_dist = 2. * std::numbers::pi / (200. * 16. * (107. / 16. * 60. / 16.));
+  auto got = simulate_homing({{2, &a}, {5, &b}, {8, &c}}, step_dist, {home.x, home.y, -1.}, home,
+                             50., 3000., 0.25);
+  for (int oid : {2, 5, 8}) {
+    auto want = golden_steps(lines, oid, 39, "endstop_home oid=0 clock=0");
+    ASSERT_GT(want.size(), 200u);
+    SCOPED_TRACE("oid " + std::to_string(oid));
+    expect_same(got[oid], want);
+  }
 }
 
 }  // namespace
