@@ -43,8 +43,18 @@ std::string_view lstrip(std::string_view s) {
 }
 
 std::string_view rstrip(std::string_view s) {
-  // Walk forward so that multi-byte characters are recognised at their start.
-  size_t end = 0;
+  // ASCII at the end is a whole character (UTF-8 continuation bytes are >= 0x80): strip it
+  // from the back, the common case.
+  size_t end = s.size();
+  while (end > 0 && static_cast<unsigned char>(s[end - 1]) < 0x80) {
+    if (!space_len(s, end - 1)) return s.substr(0, end);
+    end--;
+  }
+  if (end == 0) return {};
+  // A non-ASCII byte at the end: walk forward so that multi-byte characters are recognised at
+  // their start.
+  s = s.substr(0, end);
+  end = 0;
   for (size_t i = 0; i < s.size();) {
     size_t n = space_len(s, i);
     if (n) {
