@@ -56,6 +56,7 @@ class GCodeCommand {
   bool need_ack() const { return need_ack_; }
 
  private:
+  friend class GCodeDispatch;
   const std::string* find(std::string_view name) const;
   template <class T>
   T check_limits(std::string_view name, T value, const FloatLimits& lim) const;
@@ -116,6 +117,9 @@ class GCodeDispatch : public PrinterObject {
 
   Json get_status(double eventtime) override;
   Printer& get_printer() { return printer_; }
+  bool is_printer_ready() const { return is_printer_ready_; }
+  // RESTART / FIRMWARE_RESTART / end of batch input: let queued moves finish, then exit run().
+  void request_restart(const std::string& result);
 
  private:
   void run_command(GCodeCommand& gcmd);

@@ -33,6 +33,7 @@ struct StartArgs {
   std::string config_file;
   std::string log_file;
   std::string input_tty;   // -I
+  int gcode_fd = -1;       // the pty master, or the batch input file
   std::string api_socket;  // -a
   bool verbose = false;
   // Batch mode: -i/-o/-d.
@@ -64,6 +65,22 @@ const ModuleInfo* find_module(std::string_view name);
     ::kpp::register_module(#name, load, load_prefix);                    \
     return true;                                                         \
   }();                                                                   \
+  }
+
+// Start-up steps other parts plug into, in Klipper's order: early objects before the config is
+// read (gcode, gcode_io, webhooks), objects created before the config sections are loaded (pins,
+// mcu), after them (toolhead, kinematics, extruders), and validation (unused options).
+// Within a phase, hooks run by ascending `order`. `config` is null in kEarly.
+enum class StartupPhase { kEarly, kBeforeSections, kAfterSections, kValidate };
+using StartupHook = std::function<void(Printer& printer, const ConfigWrapper* config)>;
+void register_startup_hook(StartupPhase phase, int order, StartupHook hook);
+
+#define KPP_REGISTER_STARTUP_HOOK(id, phase, order, fn)           \
+  namespace {                                                     \
+  const bool kpp_startup_hook_##id = [] {                         \
+    ::kpp::register_startup_hook(phase, order, fn);               \
+    return true;                                                  \
+  }();                                                            \
   }
 
 class Printer {

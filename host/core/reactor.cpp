@@ -181,7 +181,13 @@ double Reactor::check_timers(double eventtime, bool busy) {
     if (eventtime >= t->waketime) {
       t->waketime = kNever;
       t->running++;
-      double waketime = t->callback(eventtime);
+      double waketime = kNever;
+      try {
+        waketime = t->callback(eventtime);
+      } catch (const std::exception& e) {
+        // Never catch(...): boost's forced_unwind must pass through when fibers are closed.
+        report_exception(e);
+      }
       t->running--;
       if (t->oneshot) {
         unregister_timer(t);
@@ -309,12 +315,16 @@ void Reactor::loop() {
       auto it = fds_.find(events[i].data.fd);
       if (it == fds_.end()) continue;
       Fd* h = it->second.get();
-      if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && h->read_cb) {
-        Callback cb = h->read_cb;  // the handler may unregister itself
-        cb(eventtime);
-      } else if ((events[i].events & EPOLLOUT) && h->write_cb) {
-        Callback cb = h->write_cb;
-        cb(eventtime);
+      try {
+        if ((events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && h->read_cb) {
+          Callback cb = h->read_cb;  // the handler may unregister itself
+          cb(eventtime);
+        } else if ((events[i].events & EPOLLOUT) && h->write_cb) {
+          Callback cb = h->write_cb;
+          cb(eventtime);
+        }
+      } catch (const std::exception& e) {
+        report_exception(e);
       }
       if (epoch != loop_epoch_) break;  // paused inside; other events come back next poll
     }
@@ -331,6 +341,14 @@ void Reactor::run() {
 }
 
 void Reactor::end() { must_exit_ = true; }
+
+void Reactor::report_exception(const std::exception& e) {
+  if (exception_handler_) {
+    exception_handler_(e);
+    return;
+  }
+  log::error("Unhandled exception in reactor callback: {}", e.what());
+}
 
 void Reactor::close_fibers() {
   // Unwind handlers still parked in pause() (their destructors run now, while everything they

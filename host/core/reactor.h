@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <list>
 #include <memory>
@@ -84,6 +85,11 @@ class Reactor {
   void wake(Waiter* waiter);
   bool in_loop() const { return running_fiber_; }
 
+  // Called with an exception that escaped a timer or fd callback (the loop keeps running).
+  void set_exception_handler(std::function<void(const std::exception&)> handler) {
+    exception_handler_ = std::move(handler);
+  }
+
   void run();
   void end();
   bool is_running() const { return !must_exit_; }
@@ -99,6 +105,7 @@ class Reactor {
   void switch_to(Fiber& target, Fiber* save_current);
   Fiber take_loop_fiber();
   void drain_async(double eventtime);
+  void report_exception(const std::exception& e);
 
   std::unique_ptr<TimeSource> time_;
   bool virtual_time_ = false;
@@ -114,6 +121,7 @@ class Reactor {
   std::mutex async_lock_;
   std::vector<Callback> async_queue_;
 
+  std::function<void(const std::exception&)> exception_handler_;
   bool must_exit_ = false;
   bool running_fiber_ = false;
   Fiber thread_ctx_;               // where run() returns to

@@ -1,0 +1,19 @@
+// What the core needs from the toolhead (RESTART waits for moves to finish); the motion code's
+// ToolHead implements it.
+#pragma once
+
+#include "core/printer.h"
+
+namespace kpp {
+
+class ToolHeadBase : public PrinterObject {
+ public:
+  // Print time at the end of the last queued move.
+  virtual double get_last_move_time() = 0;
+  // Queue a pause of `delay` seconds after the last move.
+  virtual void dwell(double delay) = 0;
+  // Wait (pausing the calling fiber) until every queued move has been executed.
+  virtual void wait_moves() = 0;
+};
+
+}  // namespace kpp
