@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <stdexcept>
 
@@ -217,8 +218,10 @@ Reactor::Fd* Reactor::register_fd(int fd, Callback read_cb, Callback write_cb) {
   epoll_event ev{};
   ev.events = h->events;
   ev.data.fd = fd;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0)
-    throw std::runtime_error("reactor: cannot watch file descriptor");
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (errno != EPERM) throw std::runtime_error("reactor: cannot watch file descriptor");
+    always_ready_fds_.push_back(fd);
+  }
   Fd* raw = h.get();
   fds_[fd] = std::move(h);
   return raw;
@@ -226,6 +229,7 @@ Reactor::Fd* Reactor::register_fd(int fd, Callback read_cb, Callback write_cb) {
 
 void Reactor::unregister_fd(Fd* handle) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, handle->fd, nullptr);
+  std::erase(always_ready_fds_, handle->fd);
   fds_.erase(handle->fd);
 }
 
@@ -233,6 +237,9 @@ void Reactor::set_fd_wake(Fd* handle, bool is_readable, bool is_writable) {
   uint32_t events = (is_readable ? uint32_t(EPOLLIN) : 0u) | (is_writable ? uint32_t(EPOLLOUT) : 0u);
   if (events == handle->events) return;
   handle->events = events;
+  if (std::find(always_ready_fds_.begin(), always_ready_fds_.end(), handle->fd) !=
+      always_ready_fds_.end())
+    return;
   epoll_event ev{};
   ev.events = events;
   ev.data.fd = handle->fd;
@@ -307,7 +314,17 @@ void Reactor::loop() {
   while (!must_exit_) {
     double timeout = check_timers(eventtime, busy);
     busy = false;
+    if (!always_ready_fds_.empty()) timeout = 0.;
     int n = time_->wait(epoll_fd_, events, 16, eventtime + timeout);
+    // Regular files are always readable (or writable).
+    for (int fd : always_ready_fds_) {
+      if (n >= 16) break;
+      auto it = fds_.find(fd);
+      if (it == fds_.end()) continue;
+      events[n].events = it->second->events;
+      events[n].data.fd = fd;
+      n++;
+    }
     eventtime = monotonic();
     uint64_t epoch = loop_epoch_;
     for (int i = 0; i < n && !must_exit_; i++) {

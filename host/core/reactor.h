@@ -117,6 +117,8 @@ class Reactor {
   double next_timer_ = kNever;
   uint64_t loop_epoch_ = 0;  // bumped whenever the loop moves to another fiber
   std::unordered_map<int, std::unique_ptr<Fd>> fds_;
+  // Regular files cannot be watched by epoll; like poll(), treat them as always ready.
+  std::vector<int> always_ready_fds_;
 
   std::mutex async_lock_;
   std::vector<Callback> async_queue_;
