@@ -17,8 +17,8 @@ namespace kpp {
 class SerialQueue : public MessageSink {
  public:
   static constexpr int kDefaultQueue = 0;
-  virtual int alloc_command_queue() = 0;
-  // Queue one encoded message (id + parameters).
+  // Queue one encoded message (id + parameters) on command queue `queue` (ids are handed out
+  // by SerialReader::alloc_command_queue(); a queue comes into being with its first message).
   virtual void send(int queue, std::span<const uint8_t> msg, uint64_t min_clock,
                     uint64_t req_clock) = 0;
   // Like send(), then wait (pausing the calling fiber) until the MCU acknowledged it.
@@ -39,7 +39,6 @@ class FileSerialQueue : public SerialQueue {
   explicit FileSerialQueue(const std::string& path);
   ~FileSerialQueue() override;
 
-  int alloc_command_queue() override { return next_queue_++; }
   void send(int queue, std::span<const uint8_t> msg, uint64_t min_clock,
             uint64_t req_clock) override;
   void send_wait_ack(int queue, std::span<const uint8_t> msg, uint64_t min_clock,
@@ -56,7 +55,6 @@ class FileSerialQueue : public SerialQueue {
 
   std::FILE* file_ = nullptr;
   mcu::BlockPacker packer_;
-  int next_queue_ = 1;
   uint64_t bytes_write_ = 0;
 };
 

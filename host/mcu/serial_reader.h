@@ -49,7 +49,8 @@ class SerialReader {
   Reactor& get_reactor() { return reactor_; }
   const mcu::Dictionary& dictionary() const { return dict_; }
   SerialQueue& queue();
-  int alloc_command_queue() { return queue().alloc_command_queue(); }
+  // Command queues exist before the link does (objects allocate them at config time).
+  int alloc_command_queue() { return next_command_queue_++; }
   int default_command_queue() const { return SerialQueue::kDefaultQueue; }
 
   // Route messages called `name` (with parameter oid == `oid`, or any oid when oid < 0) to
@@ -76,6 +77,7 @@ class SerialReader {
   mcu::Dictionary dict_;
   std::unique_ptr<SerialQueue> queue_;
   std::map<std::pair<std::string, int>, Handler> handlers_;
+  int next_command_queue_ = SerialQueue::kDefaultQueue + 1;
 };
 
 }  // namespace kpp
