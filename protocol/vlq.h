@@ -15,10 +15,11 @@ constexpr size_t kVlqMaxBytes = 5;
 // Number of bytes `v` takes once encoded. The ranges are asymmetric because the
 // top two bits of the first 7-bit group tell whether the value is negative.
 inline size_t vlq_size(int32_t v) {
-  if (v < (3 << 5) && v >= -(1 << 5)) return 1;
-  if (v < (3 << 12) && v >= -(1 << 12)) return 2;
-  if (v < (3 << 19) && v >= -(1 << 19)) return 3;
-  if (v < (3 << 26) && v >= -(1 << 26)) return 4;
+  // int32_t constants: `int` is 16 bits wide on AVR.
+  if (v < (int32_t{3} << 5) && v >= -(int32_t{1} << 5)) return 1;
+  if (v < (int32_t{3} << 12) && v >= -(int32_t{1} << 12)) return 2;
+  if (v < (int32_t{3} << 19) && v >= -(int32_t{1} << 19)) return 3;
+  if (v < (int32_t{3} << 26) && v >= -(int32_t{1} << 26)) return 4;
   return 5;
 }
 

@@ -29,7 +29,7 @@ void alloc_init() {
 }
 
 void* alloc_chunk(uint16_t size) {
-  if (size > g_alloc_end - g_alloc_next) fw_shutdown("alloc_chunk failed");
+  if (size > static_cast<uintptr_t>(g_alloc_end - g_alloc_next)) fw_shutdown("alloc_chunk failed");
   uint8_t* data = g_alloc_next;
   g_alloc_next = align_up(data + size);
   if (g_alloc_next > g_alloc_end) g_alloc_next = g_alloc_end;
@@ -80,7 +80,8 @@ void move_queue_clear(MoveQueueHead* mh) {
   mh->last = nullptr;
 }
 
-FW_SHUTDOWN(move_reset);
+// After the drivers' shutdown handlers (they empty their queues first): every item is free again.
+FW_SHUTDOWN_PRIO(move_reset, 90);
 void move_reset() {
   if (!g_move_count) return;
   // Every item back on the free list (the per-object queues are cleared by their owners).

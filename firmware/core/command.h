@@ -69,19 +69,27 @@ struct SendArg {
   uint32_t value;
   const uint8_t* data;
   Kind kind;
-  SendArg(uint8_t v) : value(v), data(nullptr), kind(kInt) {}
-  SendArg(int8_t v)
-      : value(static_cast<uint32_t>(static_cast<int32_t>(v))), data(nullptr), kind(kInt) {}
-  SendArg(uint16_t v) : value(v), data(nullptr), kind(kInt) {}
-  SendArg(int16_t v)
-      : value(static_cast<uint32_t>(static_cast<int32_t>(v))), data(nullptr), kind(kInt) {}
-  SendArg(unsigned int v) : value(v), data(nullptr), kind(kInt) {}
-  SendArg(int v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
-  SendArg(unsigned long v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
-  SendArg(long v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
+  // Integers: one constructor per fundamental type (the fixed-width typedefs map onto different
+  // ones on each target); signed values are sign-extended to 32 bits.
   SendArg(bool v) : value(v), data(nullptr), kind(kInt) {}
+  SendArg(signed char v) : value(sext(v)), data(nullptr), kind(kInt) {}
+  SendArg(unsigned char v) : value(v), data(nullptr), kind(kInt) {}
+  SendArg(short v) : value(sext(v)), data(nullptr), kind(kInt) {}
+  SendArg(unsigned short v) : value(v), data(nullptr), kind(kInt) {}
+  SendArg(int v) : value(sext(v)), data(nullptr), kind(kInt) {}
+  SendArg(unsigned int v) : value(v), data(nullptr), kind(kInt) {}
+  SendArg(long v) : value(sext(v)), data(nullptr), kind(kInt) {}
+  SendArg(unsigned long v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
+  SendArg(long long v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
+  SendArg(unsigned long long v) : value(static_cast<uint32_t>(v)), data(nullptr), kind(kInt) {}
   SendArg(Bytes b) : value(b.len), data(b.data), kind(kBuf) {}
   SendArg(ProgmemBytes b) : value(b.len), data(b.data), kind(kPgmBuf) {}
+
+ private:
+  template <class T>
+  static uint32_t sext(T v) {
+    return static_cast<uint32_t>(static_cast<int32_t>(v));
+  }
 };
 
 void send_encoded(uint16_t msgid, const SendArg* args, uint_fast8_t count);

@@ -87,6 +87,7 @@ constexpr uint8_t kCmdInShutdown = 1;
 
 // Call lists: the generated fw::run_init_functions(), fw::run_task_functions() and
 // fw::run_shutdown_functions() call these in priority order (lower first), then link order.
+// Like FW_COMMAND, use them directly in namespace fw.
 #define FW_INIT_PRIO(func, prio) \
   void func();                   \
   FW_DECL_RECORD("call init " FW_STR(prio) " " #func)
@@ -94,9 +95,10 @@ constexpr uint8_t kCmdInShutdown = 1;
 #define FW_TASK(func) \
   void func();        \
   FW_DECL_RECORD("call task 50 " #func)
-#define FW_SHUTDOWN(func) \
-  void func();            \
-  FW_DECL_RECORD("call shutdown 50 " #func)
+#define FW_SHUTDOWN_PRIO(func, prio) \
+  void func();                       \
+  FW_DECL_RECORD("call shutdown " FW_STR(prio) " " #func)
+#define FW_SHUTDOWN(func) FW_SHUTDOWN_PRIO(func, 50)
 
 // The hash identifying a static string, evaluated at compile time; registers the string.
 #define FW_STATIC_STRING(msg)                             \

@@ -12,6 +12,9 @@
 
 namespace fw {
 
+using sched_list::g_timer_list;
+using sched_list::insert_after;
+
 namespace {
 
 uint_fast8_t periodic_event(Timer* t);
@@ -23,7 +26,6 @@ Timer g_periodic = {&g_sentinel, 0, periodic_event};
 // Stands in for a deleted first timer, so the board's pending interrupt still finds a timer
 // with the expected waketime at the head of the list.
 Timer g_deleted = {nullptr, 0, deleted_event};
-Timer* g_timer_list = &g_periodic;
 
 uint_fast8_t periodic_event(Timer*) {
   sched_wake_tasks();
@@ -40,19 +42,9 @@ uint_fast8_t deleted_event(Timer*) {
   return SF_DONE;
 }
 
-// Insert `t` after the first timer (the caller knows it does not go first).
-FW_ALWAYS_INLINE void insert_timer(Timer* pos, Timer* t, uint32_t waketime) {
-  Timer* prev;
-  for (;;) {
-    prev = pos;
-    pos = pos->next;
-    if (timer_is_before(waketime, pos->waketime)) break;
-  }
-  t->next = pos;
-  prev->next = t;
-}
-
 }  // namespace
+
+Timer* sched_list::g_timer_list = &g_periodic;
 
 void sched_add_timer(Timer* add) {
   uint32_t waketime = add->waketime;
@@ -68,9 +60,20 @@ void sched_add_timer(Timer* add) {
     g_timer_list = &g_deleted;
     timer_kick();
   } else {
-    insert_timer(tl, add, waketime);
+    insert_after(tl, add, waketime);
   }
   irq_restore(flag);
+}
+
+void sched_insert_timer(Timer* t) {
+  uint32_t waketime = t->waketime;
+  Timer* tl = g_timer_list;
+  if (timer_is_before(waketime, tl->waketime)) {
+    t->next = tl;
+    g_timer_list = t;
+  } else {
+    insert_after(tl, t, waketime);
+  }
 }
 
 void sched_del_timer(Timer* del) {
@@ -101,7 +104,7 @@ uint32_t sched_timer_dispatch() {
   }
   if (!timer_is_before(updated, next->waketime)) {
     g_timer_list = next;
-    insert_timer(next, t, updated);
+    insert_after(next, t, updated);
     return next->waketime;
   }
   return updated;

@@ -26,8 +26,28 @@ FW_ALWAYS_INLINE bool timer_is_before(uint32_t time1, uint32_t time2) {
   return static_cast<int32_t>(time1 - time2) < 0;
 }
 
+// The sorted timer list, for boards that run their own dispatch loop (see sched_timer_dispatch()
+// for the semantics they must keep).
+namespace sched_list {
+// (Named fw_timer_list at link level so assembly code can reach it.)
+extern Timer* g_timer_list __asm__("fw_timer_list");
+// Insert `t` somewhere after `pos` (which must come before it).
+FW_ALWAYS_INLINE void insert_after(Timer* pos, Timer* t, uint32_t waketime) {
+  Timer* prev;
+  for (;;) {
+    prev = pos;
+    pos = pos->next;
+    if (timer_is_before(waketime, pos->waketime)) break;
+  }
+  t->next = pos;
+  prev->next = t;
+}
+}  // namespace sched_list
+
 void sched_add_timer(Timer* t);
 void sched_del_timer(Timer* t);
+// Put a timer (back) in order from timer context: no "Timer too close" check, no kick.
+void sched_insert_timer(Timer* t);
 // Run the first timer of the list and return the waketime of the (new) first timer. Called by
 // the board with interrupts disabled once the first timer is due.
 uint32_t sched_timer_dispatch();

@@ -28,21 +28,11 @@ struct StepperMove {
 };
 enum : uint8_t { MF_DIR = 1 << 0 };
 
-enum : uint8_t {
-  SF_LAST_DIR = 1 << 0,  // dir of the last queued move
-  SF_NEXT_DIR = 1 << 1,  // dir requested by set_next_step_dir
-  SF_INVERT_STEP = 1 << 2,
-  SF_NEED_RESET = 1 << 3,    // stopped by a trsync: ignore moves until reset_step_clock
-  SF_SINGLE_SCHED = 1 << 4,  // one event per step (edge and inline modes)
-  SF_CUR_DIR = 1 << 5,       // dir of the move being executed
-  SF_EDGE = 1 << 6,          // step on both edges
-};
-
-uint_fast8_t stepper_event_inline(Timer* t);
 uint_fast8_t stepper_event_edge(Timer* t);
 uint_fast8_t stepper_event_full(Timer* t);
 
-// Take the next move off the queue into the stepper (interrupts disabled).
+}  // namespace
+
 uint_fast8_t stepper_load_next(Stepper* s) {
   if (move_queue_empty(&s->mq)) {
     s->count = 0;
@@ -55,8 +45,9 @@ uint_fast8_t stepper_load_next(Stepper* s) {
   bool dir_change = m->flags & MF_DIR;
   move_free(m);
 
-  uint8_t flags = s->flags;
+  uint8_t flags = static_cast<uint8_t>(s->flags & ~SF_HAVE_ADD);
   if (dir_change) flags ^= SF_CUR_DIR;
+  if (move_add) flags |= SF_HAVE_ADD;
   s->position +=
       (flags & SF_CUR_DIR) ? static_cast<int32_t>(move_count) : -static_cast<int32_t>(move_count);
   s->flags = flags;
@@ -93,6 +84,8 @@ uint_fast8_t stepper_load_next(Stepper* s) {
   return SF_RESCHEDULE;
 }
 
+namespace {
+
 // Step on both edges: every event toggles the pin once.
 uint_fast8_t stepper_event_edge(Timer* t) {
   Stepper* s = reinterpret_cast<Stepper*>(t);
@@ -105,23 +98,6 @@ uint_fast8_t stepper_event_edge(Timer* t) {
     return SF_RESCHEDULE;
   }
   return stepper_load_next(s);
-}
-
-// Step and unstep in one event (the event lasts longer than the pulse must).
-uint_fast8_t stepper_event_inline(Timer* t) {
-  Stepper* s = reinterpret_cast<Stepper*>(t);
-  gpio_out_toggle_noirq(s->step_pin);
-  uint32_t count = s->count - 1;
-  if (fw_likely(count)) {
-    s->count = count;
-    s->time.waketime += s->interval;
-    s->interval += static_cast<uint32_t>(static_cast<int32_t>(s->add));
-    gpio_out_toggle_noirq(s->step_pin);
-    return SF_RESCHEDULE;
-  }
-  uint_fast8_t ret = stepper_load_next(s);
-  gpio_out_toggle_noirq(s->step_pin);
-  return ret;
 }
 
 // Separate step and unstep events, step_pulse_ticks apart at least.
@@ -151,6 +127,23 @@ Stepper* stepper_oid_lookup(uint8_t oid);
 
 }  // namespace
 
+// Step and unstep in one event (the event lasts longer than the pulse must).
+uint_fast8_t stepper_event_inline(Timer* t) {
+  Stepper* s = reinterpret_cast<Stepper*>(t);
+  gpio_out_toggle_noirq(s->step_pin);
+  uint16_t count = static_cast<uint16_t>(s->count16 - 1);
+  if (fw_likely(count)) {
+    s->count16 = count;
+    s->time.waketime += s->interval;
+    if (s->flags & SF_HAVE_ADD) s->interval += static_cast<uint32_t>(static_cast<int32_t>(s->add));
+    gpio_out_toggle_noirq(s->step_pin);
+    return SF_RESCHEDULE;
+  }
+  uint_fast8_t ret = stepper_load_next(s);
+  gpio_out_toggle_noirq(s->step_pin);
+  return ret;
+}
+
 FW_COMMAND(command_config_stepper,
            "config_stepper oid=%c step_pin=%c dir_pin=%c invert_step=%c step_pulse_ticks=%u");
 void command_config_stepper(uint32_t* args) {
@@ -160,6 +153,7 @@ void command_config_stepper(uint32_t* args) {
   s->step_pin = gpio_out_setup(args[1], invert_step > 0 ? 1 : 0);
   s->dir_pin = gpio_out_setup(args[2], 0);
   s->step_pulse_ticks = args[4];
+  s->pulse8 = static_cast<uint8_t>(args[4] > 255 ? 255 : args[4]);
   move_queue_setup(&s->mq, sizeof(StepperMove));
   if (invert_step < 0) {
     s->flags |= SF_SINGLE_SCHED | SF_EDGE;
@@ -205,7 +199,7 @@ void command_queue_step(uint32_t* args) {
     s->flags = flags;
     move_queue_push(&m->node, &s->mq);
     stepper_load_next(s);
-    sched_add_timer(&s->time);
+    board_stepper_start(s);
   }
   irq_enable();
 }
@@ -244,6 +238,7 @@ void command_stepper_get_position(uint32_t* args) {
   uint8_t oid = static_cast<uint8_t>(args[0]);
   Stepper* s = stepper_oid_lookup(oid);
   irq_disable();
+  board_stepper_sync(s);
   int32_t position = stepper_position(s);
   irq_enable();
   FW_RESPONSE(resp_stepper_position, "stepper_position oid=%c pos=%i");
@@ -254,7 +249,7 @@ namespace {
 // Stop at once and forget the queue (interrupts disabled): a trsync fired, or shutdown.
 void stepper_stop(TrsyncSignal* tss, uint8_t) {
   Stepper* s = container_of(tss, &Stepper::stop_signal);
-  sched_del_timer(&s->time);
+  board_stepper_stop(s);
   s->position = stepper_position(s);
   s->next_step_time = s->time.waketime = 0;
   s->count = 0;

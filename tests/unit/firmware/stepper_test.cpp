@@ -133,6 +133,33 @@ TEST(FirmwareStepper, StepsStopWhenShutDown) {
   EXPECT_EQ(fw::sim::pin_state(kPA5).level, 0);
 }
 
+TEST(FirmwareStepper, ShutdownWithQueuedMovesKeepsTheMoveQueueIntact) {
+  SimLink link;
+  link.send({"allocate_oids count=1",
+             "config_stepper oid=0 step_pin=PA5 dir_pin=PA4 invert_step=0 step_pulse_ticks=20",
+             "finalize_config crc=0", "reset_step_clock oid=0 clock=10000",
+             "queue_step oid=0 interval=1000 count=100 add=0",
+             "queue_step oid=0 interval=1000 count=100 add=0",
+             "queue_step oid=0 interval=1000 count=100 add=0"});
+  link.run_until(20000);
+  link.send("emergency_stop");
+  link.run_until(30000);
+  // Every item is back on the free list once: all of them can be taken again without a cycle.
+  link.send("clear_shutdown");
+  link.run_for(100);
+  std::vector<std::string> lots = {"reset_step_clock oid=0 clock=" +
+                                   std::to_string(link.now() + 100000)};
+  for (int i = 0; i < 1000; i++) lots.push_back("queue_step oid=0 interval=50000 count=1 add=0");
+  link.send(lots);
+  auto msgs = link.run_for(100);
+  EXPECT_EQ(shutdown_reason(link, msgs), "");
+  link.send("queue_step oid=0 interval=50000 count=1 add=0");
+  EXPECT_EQ(shutdown_reason(link, link.run_for(100)), "");
+  std::vector<std::string> more(30, "queue_step oid=0 interval=50000 count=1 add=0");
+  link.send(more);
+  EXPECT_EQ(shutdown_reason(link, link.run_for(100)), "Move queue overflow");
+}
+
 TEST(FirmwareHoming, EndstopStopsStepperThroughTrsync) {
   SimLink link;
   PinRecorder pins;
