@@ -93,17 +93,21 @@ bool is_shutdown() {
 
 void run_until(uint64_t clock) {
   if (setjmp(g_shutdown_jmp)) sched_run_shutdown();
+  // What the host sent arrived at the current clock (the host runs in the same thread, so
+  // nothing more arrives until this returns).
   for (;;) {
-    // Take in what the host sent (it was sent at the current time) and run the tasks.
     bool input = host::console_read_input();
     bool ran = sched_run_tasks_pass();
     if (ran) stats_update(timer_read_time(), timer_read_time());
-    if (input || ran) continue;
+    if (!input && !ran) break;
+  }
+  for (;;) {
     uint64_t wake = next_wake();
     if (wake > clock) break;
     // Everything due at `wake`; the tasks it wakes run at the same instant.
     host::g_virtual_now = wake;
     host::dispatch_timers();
+    if (sched_run_tasks_pass()) stats_update(timer_read_time(), timer_read_time());
   }
   if (host::g_virtual_now < clock) host::g_virtual_now = clock;
   host::console_flush();
