@@ -55,7 +55,8 @@ struct ConstExpr : Expr {
 
 // A variable; `id` indexes the template's name table.
 struct NameExpr : Expr {
-  NameExpr(std::string n, uint32_t i, int l) : Expr(ExprKind::kName, l), name(std::move(n)), id(i) {}
+  NameExpr(std::string n, uint32_t i, int l)
+      : Expr(ExprKind::kName, l), name(std::move(n)), id(i) {}
   std::string name;
   uint32_t id;
 };

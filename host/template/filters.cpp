@@ -18,9 +18,10 @@ Params::Params(std::string_view fn, const CallArgs& args,
     // Counted as Python does, with the filtered value as the first argument.
     size_t max = names.size() + 1;
     size_t min = required + 1;
-    std::string takes = min == max ? std::to_string(max) + " positional argument" + (max == 1 ? "" : "s")
-                                   : "from " + std::to_string(min) + " to " + std::to_string(max) +
-                                         " positional arguments";
+    std::string takes = min == max
+                            ? std::to_string(max) + " positional argument" + (max == 1 ? "" : "s")
+                            : "from " + std::to_string(min) + " to " + std::to_string(max) +
+                                  " positional arguments";
     size_t given = args.args.size() + 1;
     err::raise(err::kType, fn_ + "() takes " + takes + " but " + std::to_string(given) +
                                (given == 1 ? " was" : " were") + " given");
@@ -32,7 +33,8 @@ Params::Params(std::string_view fn, const CallArgs& args,
     (void)required;
     for (std::string_view n : names) {
       if (n == k) {
-        if (bound_[i]) err::raise(err::kType, fn_ + "() got multiple values for argument '" + k + "'");
+        if (bound_[i])
+          err::raise(err::kType, fn_ + "() got multiple values for argument '" + k + "'");
         bound_[i] = &v;
         found = true;
       }
@@ -58,8 +60,10 @@ Value get_attribute_path(Interpreter& in, const Value& item, const Value& path) 
   size_t start = 0;
   while (true) {
     size_t dot = p.find('.', start);
-    std::string_view part = p.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    std::string_view part =
+        p.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(),
+                                                [](char c) { return c >= '0' && c <= '9'; });
     int64_t idx = 0;
     bool overflow = false;
     if (numeric && py::parse_int(part, 10, idx, overflow)) {
@@ -73,7 +77,9 @@ Value get_attribute_path(Interpreter& in, const Value& item, const Value& path) 
   return cur;
 }
 
-Value ignore_case(const Value& v) { return v.is_str() ? Value(py::lower(v.as_str())) : v; }
+Value ignore_case(const Value& v) {
+  return v.is_str() ? Value(py::lower(v.as_str())) : v;
+}
 
 namespace {
 
@@ -107,7 +113,8 @@ Value f_int(Interpreter&, Value v, CallArgs& args) {
   if (v.is_undefined()) raise_undefined(v);
   if (v.is_str()) {
     int64_t base = p.integer(1, 10);
-    if (base != 0 && (base < 2 || base > 36)) err::raise(err::kValue, "int() base must be >= 2 and <= 36, or 0");
+    if (base != 0 && (base < 2 || base > 36))
+      err::raise(err::kValue, "int() base must be >= 2 and <= 36, or 0");
     int64_t out = 0;
     bool overflow = false;
     if (py::parse_int(v.as_str(), static_cast<int>(base), out, overflow)) return Value(out);
@@ -149,7 +156,8 @@ Value f_round(Interpreter&, Value v, CallArgs& args) {
     err::raise(err::kFilterArgument, "method must be common, ceil or floor");
   }
   if (!v.is_number()) {
-    if (m == "common") err::raise(err::kType, "type " + v.type_name() + " doesn't define __round__ method");
+    if (m == "common")
+      err::raise(err::kType, "type " + v.type_name() + " doesn't define __round__ method");
     if (v.is_undefined()) raise_undefined(v);
     err::raise(err::kType, "can't multiply sequence by non-int of type 'int'");
   }
@@ -189,7 +197,8 @@ Value f_abs(Interpreter&, Value v, CallArgs& args) {
   switch (v.kind()) {
     case Kind::kBool:
     case Kind::kInt:
-      if (v.to_int() == INT64_MIN) err::raise(err::kOverflow, "integer result does not fit in 64 bits");
+      if (v.to_int() == INT64_MIN)
+        err::raise(err::kOverflow, "integer result does not fit in 64 bits");
       return Value(v.to_int() < 0 ? -v.to_int() : v.to_int());
     case Kind::kFloat:
       return Value(std::fabs(v.as_float()));
@@ -260,7 +269,8 @@ Value f_string(Interpreter&, Value v, CallArgs& args) {
 
 Value f_replace(Interpreter& in, Value v, CallArgs& args) {
   Params p("do_replace", args, {"old", "new", "count"}, 2);
-  if (!p.at(0) || !p.at(1)) err::raise(err::kType, "do_replace() missing required arguments 'old' and 'new'");
+  if (!p.at(0) || !p.at(1))
+    err::raise(err::kType, "do_replace() missing required arguments 'old' and 'new'");
   CallArgs inner;
   inner.args = {Value(p.at(0)->str()), Value(p.at(1)->str())};
   if (p.at(2) && !p.at(2)->is_none()) inner.args.push_back(*p.at(2));
@@ -292,7 +302,8 @@ Value f_center(Interpreter& in, Value v, CallArgs& args) {
 
 Value f_format(Interpreter&, Value v, CallArgs& args) {
   if (!args.args.empty() && !args.kwargs.empty()) {
-    err::raise(err::kFilterArgument, "can't handle positional and keyword arguments at the same time");
+    err::raise(err::kFilterArgument,
+               "can't handle positional and keyword arguments at the same time");
   }
   if (!args.kwargs.empty()) {
     Dict d;
@@ -361,8 +372,11 @@ Value f_truncate(Interpreter&, Value v, CallArgs& args) {
   std::string end = p.get(2, Value("...")).str();
   int64_t leeway = p.integer(3, 5);
   int64_t end_len = static_cast<int64_t>(py::cp_length(end));
-  if (length < end_len) err::raise("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
-  if (leeway < 0) err::raise("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
+  if (length < end_len)
+    err::raise("AssertionError",
+               "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
+  if (leeway < 0)
+    err::raise("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
   if (static_cast<int64_t>(py::cp_length(s)) <= length + leeway) return Value(s);
   std::string head = s.substr(0, py::cp_offset(s, static_cast<size_t>(length - end_len)));
   if (killwords) return Value(head + end);
@@ -374,7 +388,8 @@ Value f_truncate(Interpreter&, Value v, CallArgs& args) {
 Value f_filesizeformat(Interpreter&, Value v, CallArgs& args) {
   Params p("do_filesizeformat", args, {"binary"});
   double bytes;
-  if (!to_float(v, bytes)) err::raise(err::kValue, "could not convert string to float: " + v.repr());
+  if (!to_float(v, bytes))
+    err::raise(err::kValue, "could not convert string to float: " + v.repr());
   bool binary = p.flag(0, false);
   double base = binary ? 1024 : 1000;
   static const char* kDec[] = {"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
@@ -464,8 +479,9 @@ Value f_striptags(Interpreter&, Value v, CallArgs& args) {
     space = false;
     collapsed.append(no_tags, st, i - st);
   }
-  static const std::pair<const char*, const char*> kEntities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#34;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}};
+  static const std::pair<const char*, const char*> kEntities[] = {{"&lt;", "<"},    {"&gt;", ">"},
+                                                                  {"&quot;", "\""}, {"&#34;", "\""},
+                                                                  {"&#39;", "'"},   {"&amp;", "&"}};
   std::string out;
   for (size_t i = 0; i < collapsed.size();) {
     bool matched = false;
@@ -530,7 +546,8 @@ Value f_pprint(Interpreter&, Value v, CallArgs& args) {
 Value f_tojson(Interpreter&, Value v, CallArgs& args) {
   Params p("do_tojson", args, {"indent"});
   int indent = -1;
-  if (p.at(0) && !p.at(0)->is_none()) indent = static_cast<int>(std::clamp<int64_t>(p.integer(0, 0), 0, 64));
+  if (p.at(0) && !p.at(0)->is_none())
+    indent = static_cast<int>(std::clamp<int64_t>(p.integer(0, 0), 0, 64));
   std::string s = json_dumps(v, true, indent);
   std::string out;
   out.reserve(s.size());
@@ -582,20 +599,34 @@ FilterFn find_filter(std::string_view name) {
   using namespace filters;
   static const std::unordered_map<std::string_view, FilterFn> registry = [] {
     std::unordered_map<std::string_view, FilterFn> m = {
-        {"float", f_float},         {"int", f_int},
-        {"round", f_round},         {"abs", f_abs},
-        {"default", f_default},     {"d", f_default},
-        {"lower", f_lower},         {"upper", f_upper},
-        {"capitalize", f_capitalize}, {"title", f_title},
-        {"string", f_string},       {"replace", f_replace},
-        {"trim", f_trim},           {"center", f_center},
-        {"format", f_format},       {"wordcount", f_wordcount},
-        {"indent", f_indent},       {"truncate", f_truncate},
-        {"filesizeformat", f_filesizeformat}, {"escape", f_escape},
-        {"e", f_escape},            {"forceescape", f_escape},
-        {"safe", f_safe},           {"striptags", f_striptags},
-        {"urlencode", f_urlencode}, {"pprint", f_pprint},
-        {"tojson", f_tojson},       {"attr", f_attr},
+        {"float", f_float},
+        {"int", f_int},
+        {"round", f_round},
+        {"abs", f_abs},
+        {"default", f_default},
+        {"d", f_default},
+        {"lower", f_lower},
+        {"upper", f_upper},
+        {"capitalize", f_capitalize},
+        {"title", f_title},
+        {"string", f_string},
+        {"replace", f_replace},
+        {"trim", f_trim},
+        {"center", f_center},
+        {"format", f_format},
+        {"wordcount", f_wordcount},
+        {"indent", f_indent},
+        {"truncate", f_truncate},
+        {"filesizeformat", f_filesizeformat},
+        {"escape", f_escape},
+        {"e", f_escape},
+        {"forceescape", f_escape},
+        {"safe", f_safe},
+        {"striptags", f_striptags},
+        {"urlencode", f_urlencode},
+        {"pprint", f_pprint},
+        {"tojson", f_tojson},
+        {"attr", f_attr},
     };
     for (const auto& [n, fn] : sequence_filters()) m.emplace(n, fn);
     return m;

@@ -98,8 +98,12 @@ Value min_max(Interpreter& in, const Value& v, CallArgs& args, bool want_max, co
   return items[best];
 }
 
-Value f_min(Interpreter& in, Value v, CallArgs& args) { return min_max(in, v, args, false, "do_min"); }
-Value f_max(Interpreter& in, Value v, CallArgs& args) { return min_max(in, v, args, true, "do_max"); }
+Value f_min(Interpreter& in, Value v, CallArgs& args) {
+  return min_max(in, v, args, false, "do_min");
+}
+Value f_max(Interpreter& in, Value v, CallArgs& args) {
+  return min_max(in, v, args, true, "do_max");
+}
 
 Value f_sum(Interpreter& in, Value v, CallArgs& args) {
   Params p("sync_do_sum", args, {"attribute", "start"});
@@ -233,15 +237,24 @@ Value select_reject(Interpreter& in, const Value& v, CallArgs& args, bool select
   return Value::list(std::move(out));
 }
 
-Value f_select(Interpreter& in, Value v, CallArgs& args) { return select_reject(in, v, args, true, false); }
-Value f_reject(Interpreter& in, Value v, CallArgs& args) { return select_reject(in, v, args, false, false); }
-Value f_selectattr(Interpreter& in, Value v, CallArgs& args) { return select_reject(in, v, args, true, true); }
-Value f_rejectattr(Interpreter& in, Value v, CallArgs& args) { return select_reject(in, v, args, false, true); }
+Value f_select(Interpreter& in, Value v, CallArgs& args) {
+  return select_reject(in, v, args, true, false);
+}
+Value f_reject(Interpreter& in, Value v, CallArgs& args) {
+  return select_reject(in, v, args, false, false);
+}
+Value f_selectattr(Interpreter& in, Value v, CallArgs& args) {
+  return select_reject(in, v, args, true, true);
+}
+Value f_rejectattr(Interpreter& in, Value v, CallArgs& args) {
+  return select_reject(in, v, args, false, true);
+}
 
 Value f_batch(Interpreter& in, Value v, CallArgs& args) {
   Params p("do_batch", args, {"linecount", "fill_with"}, 1);
   int64_t n = p.integer(0, 0);
-  if (!p.at(0)) err::raise(err::kType, "do_batch() missing 1 required positional argument: 'linecount'");
+  if (!p.at(0))
+    err::raise(err::kType, "do_batch() missing 1 required positional argument: 'linecount'");
   const Value* fill = p.at(1);
   List out;
   List tmp;
@@ -264,7 +277,8 @@ Value f_batch(Interpreter& in, Value v, CallArgs& args) {
 
 Value f_slice(Interpreter& in, Value v, CallArgs& args) {
   Params p("do_slice", args, {"slices", "fill_with"}, 1);
-  if (!p.at(0)) err::raise(err::kType, "do_slice() missing 1 required positional argument: 'slices'");
+  if (!p.at(0))
+    err::raise(err::kType, "do_slice() missing 1 required positional argument: 'slices'");
   int64_t slices = p.integer(0, 1);
   if (slices == 0) err::raise(err::kZeroDivision, "integer division or modulo by zero");
   in.check_size(static_cast<size_t>(std::max<int64_t>(slices, 0)));
@@ -280,7 +294,8 @@ Value f_slice(Interpreter& in, Value v, CallArgs& args) {
     if (s < with_extra) ++offset;
     int64_t end = offset + (s + 1) * per;
     List tmp;
-    for (int64_t i = std::max<int64_t>(start, 0); i < std::min(end, length); ++i) tmp.push_back(seq[i]);
+    for (int64_t i = std::max<int64_t>(start, 0); i < std::min(end, length); ++i)
+      tmp.push_back(seq[i]);
     if (fill && !fill->is_none() && s >= with_extra) tmp.push_back(*fill);
     out.push_back(Value::list(std::move(tmp)));
   }
@@ -320,7 +335,8 @@ Value f_dictsort(Interpreter& in, Value v, CallArgs& args) {
   } else {
     err::raise(err::kFilterArgument, "You can only sort by either \"key\" or \"value\"");
   }
-  if (!v.is_mapping()) err::raise(err::kAttribute, "'" + v.type_name() + "' object has no attribute 'items'");
+  if (!v.is_mapping())
+    err::raise(err::kAttribute, "'" + v.type_name() + "' object has no attribute 'items'");
   List pairs;
   for (const Value& k : in.to_list(v)) pairs.push_back(Value::tuple({k, in.getitem(v, k)}));
   std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& a, const Value& b) {
@@ -346,7 +362,8 @@ Value f_items(Interpreter& in, Value v, CallArgs& args) {
 
 Value f_groupby(Interpreter& in, Value v, CallArgs& args) {
   Params p("do_groupby", args, {"attribute", "default", "case_sensitive"}, 1);
-  if (!p.at(0)) err::raise(err::kType, "do_groupby() missing 1 required positional argument: 'attribute'");
+  if (!p.at(0))
+    err::raise(err::kType, "do_groupby() missing 1 required positional argument: 'attribute'");
   Value attr = *p.at(0);
   Value dflt = p.get(1, Value::none());
   bool cs = p.flag(2, false);
@@ -360,12 +377,14 @@ Value f_groupby(Interpreter& in, Value v, CallArgs& args) {
   for (size_t i = 0; i < items.size(); ++i) keyed.emplace_back(key_of(items[i], true), i);
   std::stable_sort(keyed.begin(), keyed.end(),
                    [](const auto& a, const auto& b) { return less_than(a.first, b.first); });
-  static const auto type = std::make_shared<const TupleType>(TupleType{"_GroupTuple", {"grouper", "list"}, true});
+  static const auto type =
+      std::make_shared<const TupleType>(TupleType{"_GroupTuple", {"grouper", "list"}, true});
   List out;
   for (size_t i = 0; i < keyed.size();) {
     size_t j = i;
     List group;
-    while (j < keyed.size() && equals(keyed[j].first, keyed[i].first)) group.push_back(items[keyed[j++].second]);
+    while (j < keyed.size() && equals(keyed[j].first, keyed[i].first))
+      group.push_back(items[keyed[j++].second]);
     Value grouper = key_of(group.front(), false);
     out.push_back(Value::named_tuple(type, {grouper, Value::list(std::move(group))}));
     i = j;
@@ -385,14 +404,29 @@ Value f_random(Interpreter& in, Value v, CallArgs& args) {
 
 const std::vector<Entry>& sequence_filters() {
   static const std::vector<Entry> entries = {
-      {"length", f_length},       {"count", f_length},        {"list", f_list},
-      {"first", f_first},         {"last", f_last},           {"join", f_join},
-      {"min", f_min},             {"max", f_max},             {"sum", f_sum},
-      {"sort", f_sort},           {"unique", f_unique},       {"map", f_map},
-      {"select", f_select},       {"reject", f_reject},       {"selectattr", f_selectattr},
-      {"rejectattr", f_rejectattr}, {"batch", f_batch},       {"slice", f_slice},
-      {"reverse", f_reverse},     {"dictsort", f_dictsort},   {"items", f_items},
-      {"groupby", f_groupby},     {"random", f_random},
+      {"length", f_length},
+      {"count", f_length},
+      {"list", f_list},
+      {"first", f_first},
+      {"last", f_last},
+      {"join", f_join},
+      {"min", f_min},
+      {"max", f_max},
+      {"sum", f_sum},
+      {"sort", f_sort},
+      {"unique", f_unique},
+      {"map", f_map},
+      {"select", f_select},
+      {"reject", f_reject},
+      {"selectattr", f_selectattr},
+      {"rejectattr", f_rejectattr},
+      {"batch", f_batch},
+      {"slice", f_slice},
+      {"reverse", f_reverse},
+      {"dictsort", f_dictsort},
+      {"items", f_items},
+      {"groupby", f_groupby},
+      {"random", f_random},
   };
   return entries;
 }

@@ -38,8 +38,8 @@ const Value& need_number(const Value& v, char type) {
                                  v.type_name());
     }
     if (type == 'x' || type == 'X' || type == 'o' || type == 'c') {
-      err::raise(err::kType, std::string("%") + type + " format: an integer is required, not " +
-                                 v.type_name());
+      err::raise(err::kType,
+                 std::string("%") + type + " format: an integer is required, not " + v.type_name());
     }
     err::raise(err::kType, "must be real number, not " + v.type_name());
   }
@@ -79,7 +79,8 @@ Value percent_format(const std::string& fmt, const Value& args) {
   bool used_single = false;
   auto next_value = [&]() -> const Value& {
     if (tuple) {
-      if (next_arg >= tuple->size()) err::raise(err::kType, "not enough arguments for format string");
+      if (next_arg >= tuple->size())
+        err::raise(err::kType, "not enough arguments for format string");
       return (*tuple)[next_arg++];
     }
     if (used_single) err::raise(err::kType, "not enough arguments for format string");
@@ -215,8 +216,8 @@ Value percent_format(const std::string& fmt, const Value& args) {
       case 'o': {
         const Value& n = need_number(v, type);
         if (n.is_float() && (type == 'x' || type == 'X' || type == 'o')) {
-          err::raise(err::kType, std::string("%") + type +
-                                     " format: an integer is required, not float");
+          err::raise(err::kType,
+                     std::string("%") + type + " format: an integer is required, not float");
         }
         int64_t iv;
         if (n.is_float()) {
@@ -239,9 +240,12 @@ Value percent_format(const std::string& fmt, const Value& args) {
           std::string prefix;
           bool alt = f.find('#') != std::string::npos;
           if (alt) prefix = ct == 'o' ? "0o" : ct == 'x' ? "0x" : "0X";
-          std::string digits = c_format("", -1, precision, "ll", ct, static_cast<unsigned long long>(mag));
-          std::string sign = neg ? "-" : f.find('+') != std::string::npos ? "+"
-                                     : f.find(' ') != std::string::npos ? " " : "";
+          std::string digits =
+              c_format("", -1, precision, "ll", ct, static_cast<unsigned long long>(mag));
+          std::string sign = neg                                ? "-"
+                             : f.find('+') != std::string::npos ? "+"
+                             : f.find(' ') != std::string::npos ? " "
+                                                                : "";
           std::string body = sign + prefix + digits;
           size_t w = width < 0 ? 0 : static_cast<size_t>(width);
           if (!left && f.find('0') != std::string::npos && body.size() < w) {
@@ -330,11 +334,13 @@ Spec parse_spec(std::string_view s) {
   if (i < s.size() && (s[i] == ',' || s[i] == '_')) sp.grouping = s[i++];
   if (i < s.size() && s[i] == '.') {
     ++i;
-    if (i >= s.size() || s[i] < '0' || s[i] > '9') err::raise(err::kValue, "Format specifier missing precision");
+    if (i >= s.size() || s[i] < '0' || s[i] > '9')
+      err::raise(err::kValue, "Format specifier missing precision");
     sp.precision = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
       sp.precision = sp.precision * 10 + (s[i++] - '0');
-      if (sp.precision > 100000) err::raise(err::kValue, "Too many decimal digits in format string");
+      if (sp.precision > 100000)
+        err::raise(err::kValue, "Too many decimal digits in format string");
     }
   }
   if (i < s.size()) sp.type = s[i++];
@@ -385,7 +391,10 @@ std::string align_number(const Spec& sp, const std::string& sign, const std::str
 
 std::string format_float(double d, const Spec& sp) {
   char type = sp.type;
-  std::string sign = std::signbit(d) && !std::isnan(d) ? "-" : sp.sign == '+' ? "+" : sp.sign == ' ' ? " " : "";
+  std::string sign = std::signbit(d) && !std::isnan(d) ? "-"
+                     : sp.sign == '+'                  ? "+"
+                     : sp.sign == ' '                  ? " "
+                                                       : "";
   double a = std::fabs(d);
   std::string body;
   if (type == 0 && sp.precision < 0) {
@@ -396,7 +405,8 @@ std::string format_float(double d, const Spec& sp) {
     double val = type == '%' ? a * 100 : a;
     if (type == 0 && prec == 0) prec = 1;
     body = c_format(sp.alt ? "#" : "", -1, prec, "", ct, val);
-    if (type == 0 && std::isfinite(a) && body.find_first_of(".e") == std::string::npos) body += ".0";
+    if (type == 0 && std::isfinite(a) && body.find_first_of(".e") == std::string::npos)
+      body += ".0";
     if (type == '%') body += '%';
   }
   if (sp.grouping && std::isfinite(a)) {
@@ -413,7 +423,8 @@ std::string format_int(int64_t v, const Spec& sp) {
     Spec f = sp;
     return format_float(static_cast<double>(v), f);
   }
-  if (sp.precision >= 0) err::raise(err::kValue, "Precision not allowed in integer format specifier");
+  if (sp.precision >= 0)
+    err::raise(err::kValue, "Precision not allowed in integer format specifier");
   bool neg = v < 0;
   uint64_t mag = neg ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   std::string digits;
@@ -431,7 +442,8 @@ std::string format_int(int64_t v, const Spec& sp) {
       int base = type == 'o' ? 8 : type == 'b' ? 2 : 16;
       const char* dig = type == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
       if (mag == 0) digits = "0";
-      for (uint64_t m = mag; m; m /= static_cast<uint64_t>(base)) digits.insert(digits.begin(), dig[m % base]);
+      for (uint64_t m = mag; m; m /= static_cast<uint64_t>(base))
+        digits.insert(digits.begin(), dig[m % base]);
       if (sp.grouping == '_') digits = group_digits(digits, '_', 4);
       if (sp.alt) prefix = type == 'o' ? "0o" : type == 'b' ? "0b" : type == 'X' ? "0X" : "0x";
       break;
@@ -483,7 +495,8 @@ std::string format_value(const Value& v, std::string_view spec) {
         err::raise(err::kValue, msg);
       }
       if (sp.sign != '-') err::raise(err::kValue, "Sign not allowed in string format specifier");
-      if (sp.align == '=') err::raise(err::kValue, "'=' alignment not allowed in string format specifier");
+      if (sp.align == '=')
+        err::raise(err::kValue, "'=' alignment not allowed in string format specifier");
       std::string s = v.as_str();
       if (sp.precision >= 0 && py::cp_length(s) > static_cast<size_t>(sp.precision)) {
         s.resize(py::cp_offset(s, static_cast<size_t>(sp.precision)));
@@ -495,7 +508,8 @@ std::string format_value(const Value& v, std::string_view spec) {
       return align_number(text, "", s);
     }
     default:
-      err::raise(err::kType, "unsupported format string passed to " + v.type_name() + ".__format__");
+      err::raise(err::kType,
+                 "unsupported format string passed to " + v.type_name() + ".__format__");
   }
 }
 
@@ -541,7 +555,9 @@ std::string str_format(Interpreter& in, std::string_view fmt, const CallArgs& ar
     for (size_t k = 0; k < field.size(); ++k) {
       if (field[k] == '[') ++depth;
       if (field[k] == ']') --depth;
-      if (depth == 0 && field[k] == '!' && bang == std::string_view::npos && colon == std::string_view::npos) bang = k;
+      if (depth == 0 && field[k] == '!' && bang == std::string_view::npos &&
+          colon == std::string_view::npos)
+        bang = k;
       if (depth == 0 && field[k] == ':' && colon == std::string_view::npos) {
         colon = k;
         break;
@@ -557,7 +573,8 @@ std::string str_format(Interpreter& in, std::string_view fmt, const CallArgs& ar
         err::raise(err::kValue, std::string("Unknown conversion specifier ") + conv);
       }
     }
-    std::string spec(colon == std::string_view::npos ? std::string_view() : field.substr(colon + 1));
+    std::string spec(colon == std::string_view::npos ? std::string_view()
+                                                     : field.substr(colon + 1));
     if (spec.find('{') != std::string::npos) spec = str_format(in, spec, args);
     // The first part of the name: an index, a keyword, or empty (automatic numbering).
     size_t first_end = name.find_first_of(".[");
@@ -606,7 +623,8 @@ std::string str_format(Interpreter& in, std::string_view fmt, const CallArgs& ar
         std::string attr(name.substr(p + 1, e - p - 1));
         Value next = in.getattr(value, attr);
         if (next.is_undefined()) {
-          err::raise(err::kAttribute, "'" + value.type_name() + "' object has no attribute '" + attr + "'");
+          err::raise(err::kAttribute,
+                     "'" + value.type_name() + "' object has no attribute '" + attr + "'");
         }
         value = next;
         p = e;

@@ -98,7 +98,9 @@ Value fn_namespace(CallArgs& args) {
   return Value::object(std::make_shared<Namespace>(build_dict(args, "Namespace")));
 }
 
-Value fn_dict(CallArgs& args) { return Value::dict(build_dict(args, "dict")); }
+Value fn_dict(CallArgs& args) {
+  return Value::dict(build_dict(args, "dict"));
+}
 
 class Cycler : public Object, public std::enable_shared_from_this<Cycler> {
  public:
@@ -305,9 +307,13 @@ const Globals& globals() {
 
 }  // namespace
 
-Interpreter* current_interpreter() { return g_current; }
+Interpreter* current_interpreter() {
+  return g_current;
+}
 
-void set_current_interpreter(Interpreter* in) { g_current = in; }
+void set_current_interpreter(Interpreter* in) {
+  g_current = in;
+}
 
 const Value* find_global(std::string_view name) {
   const Globals& g = globals();

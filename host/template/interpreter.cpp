@@ -40,7 +40,9 @@ Interpreter::Interpreter(const Program& program, const Context& ctx, std::string
   scopes_.reserve(8);
 }
 
-Interpreter::~Interpreter() { *self_ = nullptr; }
+Interpreter::~Interpreter() {
+  *self_ = nullptr;
+}
 
 void Interpreter::run() {
   stack_base_ = static_cast<const char*>(__builtin_frame_address(0));
@@ -92,8 +94,8 @@ void Interpreter::set_var(uint32_t id, Value v) {
 void Interpreter::charge(uint64_t n) {
   steps_ += n;
   if (steps_ > limits_.max_steps) {
-    err::raise(err::kRuntime, "template exceeded " + std::to_string(limits_.max_steps) +
-                                  " steps (runaway loop?)");
+    err::raise(err::kRuntime,
+               "template exceeded " + std::to_string(limits_.max_steps) + " steps (runaway loop?)");
   }
 }
 
@@ -106,8 +108,8 @@ void Interpreter::check_size(size_t n) {
 
 void Interpreter::check_output() {
   if (out_->size() > limits_.max_output) {
-    err::raise(err::kRuntime, "template output exceeds " + std::to_string(limits_.max_output) +
-                                  " bytes");
+    err::raise(err::kRuntime,
+               "template output exceeds " + std::to_string(limits_.max_output) + " bytes");
   }
 }
 
@@ -250,8 +252,8 @@ void Interpreter::exec_assign(const Expr& target, const Value& value) {
                                     std::to_string(items.size()) + ")");
       }
       if (items.size() > targets.size()) {
-        err::raise(err::kValue, "too many values to unpack (expected " +
-                                    std::to_string(targets.size()) + ")");
+        err::raise(err::kValue,
+                   "too many values to unpack (expected " + std::to_string(targets.size()) + ")");
       }
       for (size_t i = 0; i < targets.size(); ++i) exec_assign(*targets[i], items[i]);
       return;
@@ -347,12 +349,12 @@ Value Interpreter::call_macro(const std::shared_ptr<const MacroDef>& def, int sc
   const std::string& name = def->name;
   size_t nparams = def->params.size();
   if (args.args.size() > nparams && !def->uses_varargs) {
-    err::raise(err::kType, "macro '" + name + "' takes not more than " +
-                               std::to_string(nparams) + " argument(s)");
+    err::raise(err::kType, "macro '" + name + "' takes not more than " + std::to_string(nparams) +
+                               " argument(s)");
   }
   // The macro sees the scope it was defined in (if that is still running), not the caller's.
-  int parent = scope < static_cast<int>(scopes_.size()) && scopes_[scope].serial == serial ? scope
-                                                                                           : 0;
+  int parent =
+      scope < static_cast<int>(scopes_.size()) && scopes_[scope].serial == serial ? scope : 0;
   int frame = push_scope(parent);
   std::vector<bool> used_kw(args.kwargs.size(), false);
   Value caller_value = caller.is_undefined() ? Value::undefined("No caller defined") : caller;
@@ -377,8 +379,7 @@ Value Interpreter::call_macro(const std::shared_ptr<const MacroDef>& def, int sc
     } else if (i >= nparams - ndefaults) {
       set_var(def->param_ids[i], eval(*def->defaults[i - (nparams - ndefaults)]));
     } else {
-      set_var(def->param_ids[i],
-              Value::undefined("parameter '" + pname + "' was not provided"));
+      set_var(def->param_ids[i], Value::undefined("parameter '" + pname + "' was not provided"));
     }
   }
   if (def->uses_varargs) {
@@ -693,7 +694,8 @@ Value Interpreter::getitem(const Value& obj, const Value& key) {
         int64_t i = key.to_int();
         const std::string& s = obj.as_str();
         if (py::is_ascii(s)) {
-          if (normalize_index(i, static_cast<int64_t>(s.size()))) return Value(std::string(1, s[i]));
+          if (normalize_index(i, static_cast<int64_t>(s.size())))
+            return Value(std::string(1, s[i]));
         } else if (normalize_index(i, static_cast<int64_t>(py::cp_length(s)))) {
           size_t b = py::cp_offset(s, i);
           size_t e = b;

@@ -148,31 +148,71 @@ bool t_escaped(Interpreter&, const Value&, CallArgs& a) {
   no_args(a, "test_escaped");
   return false;
 }
-bool t_in(Interpreter&, const Value& v, CallArgs& a) { return contains(one_arg(a, "test_in"), v); }
-bool t_eq(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kEq, v, one_arg(a, "eq")); }
-bool t_ne(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kNe, v, one_arg(a, "ne")); }
-bool t_gt(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kGt, v, one_arg(a, "gt")); }
-bool t_ge(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kGtEq, v, one_arg(a, "ge")); }
-bool t_lt(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kLt, v, one_arg(a, "lt")); }
-bool t_le(Interpreter&, const Value& v, CallArgs& a) { return compare_op(CmpOp::kLtEq, v, one_arg(a, "le")); }
+bool t_in(Interpreter&, const Value& v, CallArgs& a) {
+  return contains(one_arg(a, "test_in"), v);
+}
+bool t_eq(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kEq, v, one_arg(a, "eq"));
+}
+bool t_ne(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kNe, v, one_arg(a, "ne"));
+}
+bool t_gt(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kGt, v, one_arg(a, "gt"));
+}
+bool t_ge(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kGtEq, v, one_arg(a, "ge"));
+}
+bool t_lt(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kLt, v, one_arg(a, "lt"));
+}
+bool t_le(Interpreter&, const Value& v, CallArgs& a) {
+  return compare_op(CmpOp::kLtEq, v, one_arg(a, "le"));
+}
 
 }  // namespace
 
 TestFn find_test(std::string_view name) {
   static const std::unordered_map<std::string_view, TestFn> registry = {
-      {"odd", t_odd},           {"even", t_even},         {"divisibleby", t_divisibleby},
-      {"defined", t_defined},   {"undefined", t_undefined}, {"filter", t_filter},
-      {"test", t_test},         {"none", t_none},         {"boolean", t_boolean},
-      {"false", t_false},       {"true", t_true},         {"integer", t_integer},
-      {"float", t_float},       {"lower", t_lower},       {"upper", t_upper},
-      {"string", t_string},     {"mapping", t_mapping},   {"number", t_number},
-      {"sequence", t_sequence}, {"iterable", t_iterable}, {"callable", t_callable},
-      {"sameas", t_sameas},     {"escaped", t_escaped},   {"in", t_in},
-      {"==", t_eq},             {"eq", t_eq},             {"equalto", t_eq},
-      {"!=", t_ne},             {"ne", t_ne},             {">", t_gt},
-      {"gt", t_gt},             {"greaterthan", t_gt},    {"ge", t_ge},
-      {">=", t_ge},             {"<", t_lt},              {"lt", t_lt},
-      {"lessthan", t_lt},       {"<=", t_le},             {"le", t_le},
+      {"odd", t_odd},
+      {"even", t_even},
+      {"divisibleby", t_divisibleby},
+      {"defined", t_defined},
+      {"undefined", t_undefined},
+      {"filter", t_filter},
+      {"test", t_test},
+      {"none", t_none},
+      {"boolean", t_boolean},
+      {"false", t_false},
+      {"true", t_true},
+      {"integer", t_integer},
+      {"float", t_float},
+      {"lower", t_lower},
+      {"upper", t_upper},
+      {"string", t_string},
+      {"mapping", t_mapping},
+      {"number", t_number},
+      {"sequence", t_sequence},
+      {"iterable", t_iterable},
+      {"callable", t_callable},
+      {"sameas", t_sameas},
+      {"escaped", t_escaped},
+      {"in", t_in},
+      {"==", t_eq},
+      {"eq", t_eq},
+      {"equalto", t_eq},
+      {"!=", t_ne},
+      {"ne", t_ne},
+      {">", t_gt},
+      {"gt", t_gt},
+      {"greaterthan", t_gt},
+      {"ge", t_ge},
+      {">=", t_ge},
+      {"<", t_lt},
+      {"lt", t_lt},
+      {"lessthan", t_lt},
+      {"<=", t_le},
+      {"le", t_le},
   };
   auto it = registry.find(name);
   return it == registry.end() ? nullptr : it->second;

@@ -96,8 +96,12 @@ std::string describe_token(const Token& t) {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(char c) {
+  return is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f');
+}
 
 class Lexer {
  public:
@@ -378,8 +382,7 @@ class Lexer {
     double v = 0;
     auto r = std::from_chars(text.data(), text.data() + text.size(), v);
     if (r.ec == std::errc::result_out_of_range) {
-      v = text.find_first_of("eE") != std::string::npos &&
-                  text[text.find_first_of("eE") + 1] == '-'
+      v = text.find_first_of("eE") != std::string::npos && text[text.find_first_of("eE") + 1] == '-'
               ? 0.0
               : HUGE_VAL;
     }
@@ -418,7 +421,8 @@ class Lexer {
     char x = p + 1 < src_.size() ? static_cast<char>(src_[p + 1] | 32) : 0;
     bool done = false;
     if (c == '0' && x == 'b') done = prefixed(2, [](char d) { return d == '0' || d == '1'; });
-    if (!done && c == '0' && x == 'o') done = prefixed(8, [](char d) { return d >= '0' && d <= '7'; });
+    if (!done && c == '0' && x == 'o')
+      done = prefixed(8, [](char d) { return d >= '0' && d <= '7'; });
     if (!done && c == '0' && x == 'x') done = prefixed(16, is_hex);
     if (!done) {
       if (c == '0') {
@@ -519,7 +523,8 @@ class Lexer {
       auto hex = [&](size_t n, const char* what) {
         uint32_t v = 0;
         for (size_t k = 0; k < n; ++k) {
-          if (i + k >= s.size() || !is_hex(s[i + k])) fail(std::string("truncated ") + what + " escape", line, col);
+          if (i + k >= s.size() || !is_hex(s[i + k]))
+            fail(std::string("truncated ") + what + " escape", line, col);
           char h = s[i + k];
           v = v * 16 + static_cast<uint32_t>(is_digit(h) ? h - '0' : (h | 32) - 'a' + 10);
         }
@@ -608,12 +613,12 @@ class Lexer {
       const char* text;
       Tok tok;
     } kOps[] = {
-        {"//", Tok::kFloorDiv}, {"**", Tok::kPow}, {"==", Tok::kEq},     {"!=", Tok::kNe},
-        {">=", Tok::kGtEq},     {"<=", Tok::kLtEq}, {"+", Tok::kAdd},    {"-", Tok::kSub},
-        {"/", Tok::kDiv},       {"*", Tok::kMul},   {"%", Tok::kMod},    {"~", Tok::kTilde},
-        {"[", Tok::kLBracket},  {"]", Tok::kRBracket}, {"(", Tok::kLParen}, {")", Tok::kRParen},
-        {"{", Tok::kLBrace},    {"}", Tok::kRBrace}, {">", Tok::kGt},    {"<", Tok::kLt},
-        {"=", Tok::kAssign},    {".", Tok::kDot},   {":", Tok::kColon},  {"|", Tok::kPipe},
+        {"//", Tok::kFloorDiv}, {"**", Tok::kPow},      {"==", Tok::kEq},    {"!=", Tok::kNe},
+        {">=", Tok::kGtEq},     {"<=", Tok::kLtEq},     {"+", Tok::kAdd},    {"-", Tok::kSub},
+        {"/", Tok::kDiv},       {"*", Tok::kMul},       {"%", Tok::kMod},    {"~", Tok::kTilde},
+        {"[", Tok::kLBracket},  {"]", Tok::kRBracket},  {"(", Tok::kLParen}, {")", Tok::kRParen},
+        {"{", Tok::kLBrace},    {"}", Tok::kRBrace},    {">", Tok::kGt},     {"<", Tok::kLt},
+        {"=", Tok::kAssign},    {".", Tok::kDot},       {":", Tok::kColon},  {"|", Tok::kPipe},
         {",", Tok::kComma},     {";", Tok::kSemicolon},
     };
     for (const auto& op : kOps) {
@@ -653,6 +658,8 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> tokenize(std::string_view source) { return Lexer(source).run(); }
+std::vector<Token> tokenize(std::string_view source) {
+  return Lexer(source).run();
+}
 
 }  // namespace kpp::tmpl

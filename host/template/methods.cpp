@@ -14,21 +14,23 @@ namespace kpp::tmpl {
 namespace {
 
 constexpr const char* kStrMethods[] = {
-    "upper",   "lower",     "capitalize", "title",      "swapcase",   "casefold",  "strip",
-    "lstrip",  "rstrip",    "split",      "rsplit",     "splitlines", "join",      "replace",
-    "startswith", "endswith", "find",     "rfind",      "index",      "rindex",    "count",
-    "format",  "isdigit",   "isdecimal",  "isnumeric",  "isalpha",    "isalnum",   "isspace",
-    "islower", "isupper",   "istitle",    "zfill",      "ljust",      "rjust",     "center",
-    "partition", "rpartition", "removeprefix", "removesuffix", "format_map", "isidentifier",
-    "isascii", "isprintable", "expandtabs", "encode",
+    "upper",       "lower",        "capitalize",   "title",      "swapcase",     "casefold",
+    "strip",       "lstrip",       "rstrip",       "split",      "rsplit",       "splitlines",
+    "join",        "replace",      "startswith",   "endswith",   "find",         "rfind",
+    "index",       "rindex",       "count",        "format",     "isdigit",      "isdecimal",
+    "isnumeric",   "isalpha",      "isalnum",      "isspace",    "islower",      "isupper",
+    "istitle",     "zfill",        "ljust",        "rjust",      "center",       "partition",
+    "rpartition",  "removeprefix", "removesuffix", "format_map", "isidentifier", "isascii",
+    "isprintable", "expandtabs",   "encode",
 };
-constexpr const char* kListMethods[] = {"append", "extend", "insert", "pop",  "remove", "index",
-                                        "count",  "reverse", "sort",  "clear", "copy"};
+constexpr const char* kListMethods[] = {"append", "extend",  "insert", "pop",   "remove", "index",
+                                        "count",  "reverse", "sort",   "clear", "copy"};
 constexpr const char* kTupleMethods[] = {"count", "index"};
-constexpr const char* kDictMethods[] = {"get",  "items", "keys",       "values",  "update", "pop",
+constexpr const char* kDictMethods[] = {"get",  "items", "keys",       "values",  "update",  "pop",
                                         "copy", "clear", "setdefault", "popitem", "fromkeys"};
 constexpr const char* kFloatMethods[] = {"is_integer", "conjugate", "hex", "as_integer_ratio"};
-constexpr const char* kIntMethods[] = {"bit_length", "conjugate", "bit_count", "to_bytes", "as_integer_ratio"};
+constexpr const char* kIntMethods[] = {"bit_length", "conjugate", "bit_count", "to_bytes",
+                                       "as_integer_ratio"};
 
 template <size_t N>
 bool in_list(const char* const (&list)[N], std::string_view name) {
@@ -168,7 +170,8 @@ Value split(const std::string& s, const CallArgs& args, bool from_right) {
     size_t pos = 0;
     while (true) {
       size_t hit = s.find(sep, pos);
-      if (hit == std::string::npos || (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit)) {
+      if (hit == std::string::npos ||
+          (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit)) {
         out.emplace_back(s.substr(pos));
         break;
       }
@@ -181,7 +184,8 @@ Value split(const std::string& s, const CallArgs& args, bool from_right) {
   size_t end = s.size();
   while (true) {
     size_t hit = end >= sep.size() ? s.rfind(sep, end - sep.size()) : std::string::npos;
-    if (hit == std::string::npos || (maxsplit >= 0 && static_cast<int64_t>(rev.size()) == maxsplit)) {
+    if (hit == std::string::npos ||
+        (maxsplit >= 0 && static_cast<int64_t>(rev.size()) == maxsplit)) {
       rev.push_back(s.substr(0, end));
       break;
     }
@@ -232,8 +236,9 @@ bool str_method(Interpreter& in, const std::string& s, std::string_view name, Ca
     std::string_view part = std::string_view(s).substr(b, e - b);
     auto test = [&](const Value& p) {
       if (!p.is_str()) {
-        err::raise(err::kType, std::string(name) + " first arg must be str or a tuple of str, not " +
-                                   p.type_name());
+        err::raise(
+            err::kType,
+            std::string(name) + " first arg must be str or a tuple of str, not " + p.type_name());
       }
       const std::string& x = p.as_str();
       if (x.size() > part.size()) return false;
@@ -389,7 +394,8 @@ bool str_method(Interpreter& in, const std::string& s, std::string_view name, Ca
   } else if (name == "isalpha") {
     out = Value(all_cps(s, py::is_alpha_cp));
   } else if (name == "isalnum") {
-    out = Value(all_cps(s, [](uint32_t cp) { return py::is_alpha_cp(cp) || (cp >= '0' && cp <= '9'); }));
+    out = Value(
+        all_cps(s, [](uint32_t cp) { return py::is_alpha_cp(cp) || (cp >= '0' && cp <= '9'); }));
   } else if (name == "isspace") {
     out = Value(all_cps(s, py::is_space_cp));
   } else if (name == "isascii") {
@@ -397,10 +403,9 @@ bool str_method(Interpreter& in, const std::string& s, std::string_view name, Ca
   } else if (name == "isprintable") {
     out = Value(s.empty() || all_cps(s, [](uint32_t cp) { return cp >= 0x20 && cp != 0x7f; }));
   } else if (name == "isidentifier") {
-    bool ok = !s.empty() && !(s[0] >= '0' && s[0] <= '9') &&
-              all_cps(s, [](uint32_t cp) {
-                return cp == '_' || py::is_alpha_cp(cp) || (cp >= '0' && cp <= '9');
-              });
+    bool ok = !s.empty() && !(s[0] >= '0' && s[0] <= '9') && all_cps(s, [](uint32_t cp) {
+      return cp == '_' || py::is_alpha_cp(cp) || (cp >= '0' && cp <= '9');
+    });
     out = Value(ok);
   } else if (name == "islower" || name == "isupper") {
     bool want_lower = name == "islower";
@@ -466,7 +471,8 @@ bool str_method(Interpreter& in, const std::string& s, std::string_view name, Ca
     out = Value(s.compare(0, p.size(), p) == 0 ? s.substr(p.size()) : s);
   } else if (name == "removesuffix") {
     std::string p = str_arg(args, 0, "suffix", name);
-    bool has = !p.empty() && s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+    bool has =
+        !p.empty() && s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
     out = Value(has ? s.substr(0, s.size() - p.size()) : s);
   } else if (name == "expandtabs") {
     int64_t tab = int_arg(args, 0, "tabsize", 8);
@@ -494,7 +500,8 @@ bool str_method(Interpreter& in, const std::string& s, std::string_view name, Ca
 }
 
 [[noreturn]] void read_only(const Value& self, std::string_view name) {
-  err::raise(err::kType, "'" + self.type_name() + "' object from the printer status is read-only ('" +
+  err::raise(err::kType, "'" + self.type_name() +
+                             "' object from the printer status is read-only ('" +
                              std::string(name) + "' is not allowed; copy it first with |list or " +
                              "dict(...))");
 }
@@ -526,7 +533,8 @@ bool list_method(Interpreter& in, const Value& self, std::string_view name, Call
         return true;
       }
     }
-    err::raise(err::kValue, is_list ? x.repr() + " is not in list" : "tuple.index(x): x not in tuple");
+    err::raise(err::kValue,
+               is_list ? x.repr() + " is not in list" : "tuple.index(x): x not in tuple");
   } else if (!is_list) {
     return false;
   } else if (name == "append") {
@@ -555,7 +563,8 @@ bool list_method(Interpreter& in, const Value& self, std::string_view name, Call
     items.erase(items.begin() + i);
   } else if (name == "remove") {
     const Value& x = args.need(0, "value", "remove");
-    auto it = std::find_if(items.begin(), items.end(), [&](const Value& v) { return equals(v, x); });
+    auto it =
+        std::find_if(items.begin(), items.end(), [&](const Value& v) { return equals(v, x); });
     if (it == items.end()) err::raise(err::kValue, "list.remove(x): x not in list");
     items.erase(it);
   } else if (name == "reverse") {
@@ -582,9 +591,12 @@ bool list_method(Interpreter& in, const Value& self, std::string_view name, Call
 
 // dict.keys()/values()/items(): listed now, printed as Python prints the views.
 Value dict_view(std::string_view name, List items) {
-  static const auto keys = std::make_shared<const TupleType>(TupleType{"dict_keys", {}, false, true});
-  static const auto values = std::make_shared<const TupleType>(TupleType{"dict_values", {}, false, true});
-  static const auto pairs = std::make_shared<const TupleType>(TupleType{"dict_items", {}, false, true});
+  static const auto keys =
+      std::make_shared<const TupleType>(TupleType{"dict_keys", {}, false, true});
+  static const auto values =
+      std::make_shared<const TupleType>(TupleType{"dict_values", {}, false, true});
+  static const auto pairs =
+      std::make_shared<const TupleType>(TupleType{"dict_items", {}, false, true});
   const auto& type = name == "keys" ? keys : name == "values" ? values : pairs;
   return Value::named_tuple(type, std::move(items));
 }
@@ -632,7 +644,9 @@ bool dict_method(Interpreter& in, const Value& self, std::string_view name, Call
     }
     out = dict_view(name, std::move(r));
   } else if (name == "update") {
-    if (args.size() > 1) err::raise(err::kType, "update expected at most 1 argument, got " + std::to_string(args.size()));
+    if (args.size() > 1)
+      err::raise(err::kType,
+                 "update expected at most 1 argument, got " + std::to_string(args.size()));
     if (args.size() == 1) {
       const Value& other = args.args[0];
       if (other.is_mapping()) {
@@ -643,7 +657,8 @@ bool dict_method(Interpreter& in, const Value& self, std::string_view name, Call
           List kv = in.to_list(pair);
           if (kv.size() != 2) {
             err::raise(err::kValue, "dictionary update sequence element #" + std::to_string(idx) +
-                                        " has length " + std::to_string(kv.size()) + "; 2 is required");
+                                        " has length " + std::to_string(kv.size()) +
+                                        "; 2 is required");
           }
           d.set(kv[0], kv[1]);
           ++idx;
@@ -731,7 +746,8 @@ bool builtin_attribute(const Value& self, std::string_view name, Value& out) {
     }
   }
   if (self.is_number() && (name == "real" || name == "imag")) {
-    out = name == "imag" ? (self.is_float() ? Value(0.0) : Value(0)) : (self.is_float() ? self : Value(self.to_int()));
+    out = name == "imag" ? (self.is_float() ? Value(0.0) : Value(0))
+                         : (self.is_float() ? self : Value(self.to_int()));
     return true;
   }
   if (self.is_range() && (name == "start" || name == "stop" || name == "step")) {
@@ -758,7 +774,7 @@ bool call_method(Interpreter& in, const Value& self, std::string_view name, Call
       return dict_method(in, self, name, args, out);
     case Kind::kJson:
       return self.as_json().is_object() ? dict_method(in, self, name, args, out)
-                                         : list_method(in, self, name, args, out);
+                                        : list_method(in, self, name, args, out);
     case Kind::kFloat: {
       double d = self.as_float();
       if (name == "is_integer") {

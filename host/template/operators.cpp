@@ -10,7 +10,9 @@
 
 namespace kpp::tmpl {
 
-void raise_undefined(const Value& v) { err::raise(err::kUndefined, v.undefined_message()); }
+void raise_undefined(const Value& v) {
+  err::raise(err::kUndefined, v.undefined_message());
+}
 
 namespace {
 
@@ -103,8 +105,9 @@ Value int_pow(int64_t base, int64_t exp) {
 Value float_pow(double a, double b) {
   if (a == 0 && b < 0) err::raise(err::kZeroDivision, "0.0 cannot be raised to a negative power");
   if (a < 0 && b != std::floor(b) && std::isfinite(b)) {
-    err::raise(err::kValue, "complex numbers are not supported (negative number raised to a "
-                            "fractional power)");
+    err::raise(err::kValue,
+               "complex numbers are not supported (negative number raised to a "
+               "fractional power)");
   }
   double r = std::pow(a, b);
   if (std::isinf(r) && std::isfinite(a) && std::isfinite(b)) {
@@ -130,7 +133,8 @@ Value arith(BinOp op, const Value& a, const Value& b) {
         return Value(r);
       case BinOp::kDiv:
         if (y == 0) err::raise(err::kZeroDivision, "division by zero");
-        return Value(static_cast<double>(static_cast<long double>(x) / static_cast<long double>(y)));
+        return Value(
+            static_cast<double>(static_cast<long double>(x) / static_cast<long double>(y)));
       case BinOp::kFloorDiv:
         return Value(int_floordiv(x, y));
       case BinOp::kMod:
@@ -161,9 +165,13 @@ Value arith(BinOp op, const Value& a, const Value& b) {
   return Value();
 }
 
-bool is_seq_for_concat(const Value& v) { return v.is_list() || v.is_tuple() || v.is_json_array(); }
+bool is_seq_for_concat(const Value& v) {
+  return v.is_list() || v.is_tuple() || v.is_json_array();
+}
 
-List seq_items(const Value& v, Interpreter& in) { return in.to_list(v); }
+List seq_items(const Value& v, Interpreter& in) {
+  return in.to_list(v);
+}
 
 // Rejects a repetition whose result would exceed the container limit.
 void check_repeat(Interpreter& in, size_t unit, int64_t n) {
@@ -202,8 +210,7 @@ Value binary_op(BinOp op, const Value& a, const Value& b, Interpreter& in) {
     case BinOp::kAdd:
       if (a.is_str()) {
         if (!b.is_str()) {
-          err::raise(err::kType,
-                     "can only concatenate str (not \"" + b.type_name() + "\") to str");
+          err::raise(err::kType, "can only concatenate str (not \"" + b.type_name() + "\") to str");
         }
         in.check_size(a.as_str().size() + b.as_str().size());
         return Value(a.as_str() + b.as_str());
@@ -326,7 +333,9 @@ int order(const Value& a, const Value& b, const char* op) {
 
 }  // namespace
 
-bool less_than(const Value& a, const Value& b) { return order(a, b, "<") == -1; }
+bool less_than(const Value& a, const Value& b) {
+  return order(a, b, "<") == -1;
+}
 
 bool compare_op(CmpOp op, const Value& a, const Value& b) {
   switch (op) {
@@ -360,8 +369,8 @@ bool contains(const Value& container, const Value& item) {
       return false;
     case Kind::kStr:
       if (!item.is_str()) {
-        err::raise(err::kType, "'in <string>' requires string as left operand, not " +
-                                   item.type_name());
+        err::raise(err::kType,
+                   "'in <string>' requires string as left operand, not " + item.type_name());
       }
       return container.as_str().find(item.as_str()) != std::string::npos;
     case Kind::kList:

@@ -33,7 +33,8 @@ class Parser {
     // compiler does once the template has parsed.
     if (!unknown_.empty()) {
       const Unknown& u = unknown_.front();
-      throw TemplateSyntaxError("No " + u.what + " named " + pyrepr(u.name) + ".", u.line, u.column);
+      throw TemplateSyntaxError("No " + u.what + " named " + pyrepr(u.name) + ".", u.line,
+                                u.column);
     }
     p.names = std::move(names_);
     return p;
@@ -125,8 +126,7 @@ class Parser {
     for (const Expr* c : children) d = std::max(d, depth(c));
     d += 1;
     if (d > kMaxExprDepth) {
-      fail("expression nested too deeply (more than " + std::to_string(kMaxExprDepth) +
-           " levels)");
+      fail("expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)");
     }
     e->depth = d;
     return e;
@@ -159,9 +159,10 @@ class Parser {
                            : std::string("Unexpected end of template.");
     if (!currently.empty()) {
       if (name && std::find(expected.begin(), expected.end(), *name) != expected.end()) {
-        msg += " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
-               "looking for " +
-               currently + ".";
+        msg +=
+            " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
+            "looking for " +
+            currently + ".";
       } else {
         msg += " Jinja was looking for the following tags: " + currently + ".";
       }
@@ -247,11 +248,11 @@ class Parser {
     const Token& token = cur();
     if (token.type != Tok::kName) fail("tag name expected", token);
     const std::string tag = token.text;
-    static const char* kKnown[] = {"for",     "if",     "block", "extends", "print",
-                                   "macro",   "include", "from", "import",  "set",
-                                   "with",    "autoescape", "call", "filter"};
-    bool known = std::any_of(std::begin(kKnown), std::end(kKnown),
-                             [&](const char* k) { return tag == k; });
+    static const char* kKnown[] = {"for",   "if",         "block", "extends", "print",
+                                   "macro", "include",    "from",  "import",  "set",
+                                   "with",  "autoescape", "call",  "filter"};
+    bool known =
+        std::any_of(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return tag == k; });
     if (!known) fail_unknown_tag(&tag, end_stack_, token);
     tag_stack_.push_back(tag);
     if (tag == "for") {
@@ -372,8 +373,9 @@ class Parser {
     skip_if_name("scoped");
     bool required = skip_if_name("required");
     if (is(Tok::kSub)) {
-      fail("Block names in Jinja have to be valid Python identifiers and may not contain "
-           "hyphens, use an underscore instead.");
+      fail(
+          "Block names in Jinja have to be valid Python identifiers and may not contain "
+          "hyphens, use an underscore instead.");
     }
     node->body = parse_inner_statements({"endblock"}, true);
     if (required) {
@@ -733,8 +735,8 @@ class Parser {
     ExprPtr left = parse_pow();
     while (is(Tok::kMul) || is(Tok::kDiv) || is(Tok::kFloorDiv) || is(Tok::kMod)) {
       Tok t = next().type;
-      BinOp op = t == Tok::kMul   ? BinOp::kMul
-                 : t == Tok::kDiv ? BinOp::kDiv
+      BinOp op = t == Tok::kMul        ? BinOp::kMul
+                 : t == Tok::kDiv      ? BinOp::kDiv
                  : t == Tok::kFloorDiv ? BinOp::kFloorDiv
                                        : BinOp::kMod;
       left = binary(ExprKind::kBinary, op, std::move(left), parse_pow(), line);
@@ -779,8 +781,10 @@ class Parser {
         std::string name = token.text;
         next();
         if (name == "true" || name == "True") return std::make_unique<ConstExpr>(Value(true), line);
-        if (name == "false" || name == "False") return std::make_unique<ConstExpr>(Value(false), line);
-        if (name == "none" || name == "None") return std::make_unique<ConstExpr>(Value::none(), line);
+        if (name == "false" || name == "False")
+          return std::make_unique<ConstExpr>(Value(false), line);
+        if (name == "none" || name == "None")
+          return std::make_unique<ConstExpr>(Value::none(), line);
         if (with_namespace && is(Tok::kDot)) {
           next();
           std::string attr = expect(Tok::kName).text;
@@ -1117,6 +1121,8 @@ class Parser {
 
 }  // namespace
 
-Program parse(std::string_view source) { return Parser(source).run(); }
+Program parse(std::string_view source) {
+  return Parser(source).run();
+}
 
 }  // namespace kpp::tmpl

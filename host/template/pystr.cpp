@@ -240,16 +240,20 @@ bool is_alpha_cp(uint32_t cp) {
   if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
   if (cp == 0xaa || cp == 0xb5 || cp == 0xba) return true;
   if (cp >= 0xc0 && cp <= 0x24f) return cp != 0xd7 && cp != 0xf7;
-  if (cp >= 0x370 && cp <= 0x3ff) return cp != 0x375 && cp != 0x37e && cp != 0x384 && cp != 0x385 &&
-                                          cp != 0x387;
+  if (cp >= 0x370 && cp <= 0x3ff)
+    return cp != 0x375 && cp != 0x37e && cp != 0x384 && cp != 0x385 && cp != 0x387;
   if (cp >= 0x400 && cp <= 0x481) return true;
   if (cp >= 0x48a && cp <= 0x52f) return true;
   if (cp >= 0x4e00 && cp <= 0x9fff) return true;
   return false;
 }
 
-bool is_upper_cp(uint32_t cp) { return to_lower_cp(cp) != cp; }
-bool is_lower_cp(uint32_t cp) { return to_upper_cp(cp) != cp || cp == 0xdf; }
+bool is_upper_cp(uint32_t cp) {
+  return to_lower_cp(cp) != cp;
+}
+bool is_lower_cp(uint32_t cp) {
+  return to_upper_cp(cp) != cp || cp == 0xdf;
+}
 
 template <typename F>
 static std::string map_cps(std::string_view s, F&& f) {
@@ -407,8 +411,8 @@ bool parse_float(std::string_view s, double& out) {
     while (i < s.size()) {
       if (s[i] >= '0' && s[i] <= '9') {
         clean += s[i++];
-      } else if (s[i] == '_' && i > start && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9' &&
-                 s[i - 1] >= '0' && s[i - 1] <= '9') {
+      } else if (s[i] == '_' && i > start && i + 1 < s.size() && s[i + 1] >= '0' &&
+                 s[i + 1] <= '9' && s[i - 1] >= '0' && s[i - 1] <= '9') {
         ++i;
       } else {
         break;

@@ -71,8 +71,14 @@ std::string Template::render(const Context& ctx) const {
   return out;
 }
 
-const std::string& Template::name() const { return impl_->name; }
-const std::string& Template::source() const { return impl_->source; }
-const std::vector<std::string>& Template::names() const { return impl_->program.names; }
+const std::string& Template::name() const {
+  return impl_->name;
+}
+const std::string& Template::source() const {
+  return impl_->source;
+}
+const std::vector<std::string>& Template::names() const {
+  return impl_->program.names;
+}
 
 }  // namespace kpp::tmpl

@@ -225,7 +225,9 @@ Value Value::dict(Dict d) {
   return v;
 }
 
-Value Value::dict() { return dict(Dict()); }
+Value Value::dict() {
+  return dict(Dict());
+}
 
 Value Value::range(Range r) {
   Value v;
@@ -257,8 +259,12 @@ const TupleType* Value::tuple_type() const {
   return kind_ == Kind::kTuple ? static_cast<const SeqObj*>(ptr_.get())->type.get() : nullptr;
 }
 
-bool Value::is_json_array() const { return kind_ == Kind::kJson && j_->is_array(); }
-bool Value::is_json_object() const { return kind_ == Kind::kJson && j_->is_object(); }
+bool Value::is_json_array() const {
+  return kind_ == Kind::kJson && j_->is_array();
+}
+bool Value::is_json_object() const {
+  return kind_ == Kind::kJson && j_->is_object();
+}
 
 bool Value::is_mapping() const {
   return kind_ == Kind::kDict || is_json_object() ||
@@ -269,7 +275,9 @@ bool Value::is_sequence() const {
   return kind_ == Kind::kList || kind_ == Kind::kTuple || kind_ == Kind::kRange || is_json_array();
 }
 
-bool Value::is_callable() const { return kind_ == Kind::kObject && as_object().is_callable(); }
+bool Value::is_callable() const {
+  return kind_ == Kind::kObject && as_object().is_callable();
+}
 
 std::string Value::undefined_message() const {
   if (ptr_) return static_cast<const UndefinedInfo*>(ptr_.get())->hint;
@@ -511,7 +519,9 @@ bool equals(const Value& a, const Value& b) {
   }
 }
 
-size_t hash_str(std::string_view s) { return std::hash<std::string_view>()(s); }
+size_t hash_str(std::string_view s) {
+  return std::hash<std::string_view>()(s);
+}
 
 static size_t hash_int(int64_t i) {
   uint64_t x = static_cast<uint64_t>(i);
@@ -670,8 +680,8 @@ Value CallArgs::get(size_t pos, std::string_view name, Value fallback) const {
 const Value& CallArgs::need(size_t pos, std::string_view name, std::string_view fn) const {
   const Value* v = find(pos, name);
   if (!v) {
-    err::raise(err::kType, std::string(fn) + "() missing required argument: '" +
-                               std::string(name) + "'");
+    err::raise(err::kType,
+               std::string(fn) + "() missing required argument: '" + std::string(name) + "'");
   }
   return *v;
 }
@@ -689,31 +699,38 @@ void CallArgs::check(std::string_view fn, size_t max_pos,
     for (std::string_view n : names) {
       if (n == k) {
         if (i < args.size()) {
-          err::raise(err::kType, std::string(fn) + "() got multiple values for argument '" +
-                                     k + "'");
+          err::raise(err::kType,
+                     std::string(fn) + "() got multiple values for argument '" + k + "'");
         }
         ok = true;
       }
       ++i;
     }
     if (!ok) {
-      err::raise(err::kType,
-                 std::string(fn) + "() got an unexpected keyword argument '" + k + "'");
+      err::raise(err::kType, std::string(fn) + "() got an unexpected keyword argument '" + k + "'");
     }
   }
 }
 
 // ---- Object and Mapping defaults -----------------------------------------------------------
 
-bool Object::get_attr(std::string_view, Value&) { return false; }
-bool Object::get_item(const Value&, Value&) { return false; }
-bool Object::set_attr(std::string_view, Value) { return false; }
+bool Object::get_attr(std::string_view, Value&) {
+  return false;
+}
+bool Object::get_item(const Value&, Value&) {
+  return false;
+}
+bool Object::set_attr(std::string_view, Value) {
+  return false;
+}
 
 Value Object::call(CallArgs&) {
   err::raise(err::kType, "'" + type_name() + "' object is not callable");
 }
 
-bool Object::keys(std::vector<Value>&) { return false; }
+bool Object::keys(std::vector<Value>&) {
+  return false;
+}
 
 bool Object::contains(const Value& key) {
   std::vector<Value> ks;
@@ -724,13 +741,17 @@ bool Object::contains(const Value& key) {
   return false;
 }
 
-void Object::append_repr(std::string& out) { out += "<" + type_repr() + ">"; }
+void Object::append_repr(std::string& out) {
+  out += "<" + type_repr() + ">";
+}
 
 Json Object::to_json() {
   err::raise(err::kType, "Object of type " + type_name() + " is not JSON serializable");
 }
 
-bool Mapping::get_item(const Value& key, Value& out) { return lookup(key.str(), out); }
+bool Mapping::get_item(const Value& key, Value& out) {
+  return lookup(key.str(), out);
+}
 
 bool Mapping::keys(std::vector<Value>& out) {
   for (std::string& k : key_list()) out.emplace_back(std::move(k));

@@ -199,6 +199,10 @@ class Dict {
   // The value for `key`, or null.
   [[nodiscard]] const Value* find(const Value& key) const;
   [[nodiscard]] const Value* find(std::string_view key) const;
+  [[nodiscard]] const Value* find(const char* key) const { return find(std::string_view(key)); }
+  [[nodiscard]] const Value* find(const std::string& key) const {
+    return find(std::string_view(key));
+  }
   void set(const Value& key, Value value);
   void set(std::string_view key, Value value) { set(Value(key), std::move(value)); }
   void set(const std::string& key, Value value) { set(Value(key), std::move(value)); }
@@ -231,7 +235,8 @@ struct CallArgs {
   [[nodiscard]] const Value& need(size_t pos, std::string_view name, std::string_view fn) const;
   // TypeError unless the call has at most `max_pos` positional arguments and only the keywords
   // listed in `names` (which also name the positional parameters in order).
-  void check(std::string_view fn, size_t max_pos, std::initializer_list<std::string_view> names) const;
+  void check(std::string_view fn, size_t max_pos,
+             std::initializer_list<std::string_view> names) const;
 };
 
 // A host object: a lazy mapping, a callable, a namespace, a loop context, a macro. Every hook

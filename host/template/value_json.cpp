@@ -70,8 +70,7 @@ static std::string json_key(const Value& k) {
     case Kind::kFloat:
       return k.str();
     default:
-      err::raise(err::kType,
-                 "keys must be str, int, float, bool or None, not " + k.type_name());
+      err::raise(err::kType, "keys must be str, int, float, bool or None, not " + k.type_name());
   }
 }
 

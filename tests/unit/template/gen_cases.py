@@ -10,6 +10,8 @@ jinja2.Environment('{%', '%}', '{', '}').
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 
 import jinja2
@@ -630,6 +632,8 @@ def write_group(name, templates):
     path = os.path.join(HERE, f"jinja_{name}_test.cpp")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
+    if shutil.which("clang-format"):
+        subprocess.run(["clang-format", "-i", path], check=True)
     return path
 
 

@@ -68,8 +68,8 @@ void check_case(const Case& c) {
     EXPECT_EQ(e.message(), c.error_message);
     return;
   }
-  ASSERT_EQ(c.error_type, nullptr) << "expected " << c.error_type << ": " << c.error_message
-                                   << ", got output: " << out;
+  ASSERT_EQ(c.error_type, nullptr)
+      << "expected " << c.error_type << ": " << c.error_message << ", got output: " << out;
   EXPECT_EQ(out, c.expected);
 }
 

@@ -26,7 +26,8 @@ G28
 
 G1 Z5 F3000
 M190 S60.0
-M109 S200.5)kpp", nullptr, nullptr, 0},
+M109 S200.5)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({% set wipe_count = 3 %}
 SAVE_GCODE_STATE NAME=clean_nozzle_state
 G90
@@ -58,7 +59,8 @@ G90
     G0 X235 Y4.5 Z9.7 F12000
   
 
-RESTORE_GCODE_STATE NAME=clean_nozzle_state)kpp", nullptr, nullptr, 0},
+RESTORE_GCODE_STATE NAME=clean_nozzle_state)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({% set max_x = printer.configfile.settings.stepper_x.position_max %}
 {% set x_park = max_x - 5.0 %}
 {% set z = params.Z|default(10)|int %}
@@ -74,17 +76,20 @@ G1 X{x_park} Y{printer.toolhead.axis_maximum[1] - 5.0} F6000)kpp",
 
   G1 Z13.0 F900
 
-G1 X230.0 Y230.0 F6000)kpp", nullptr, nullptr, 0},
+G1 X230.0 Y230.0 F6000)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({ action_respond_info("Extruder Temp: %.1f" % (printer.extruder.temperature)) }
 { action_respond_info("Target %s, name=%s" % (printer.extruder.target, params.NAME)) })kpp",
      R"kpp(
-)kpp", nullptr, nullptr, 0},
+)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({% set svv = printer.save_variables.variables %}
 BED_MESH_PROFILE LOAD={svv.bed_mesh}
 SET_GCODE_OFFSET Z={svv.offset|float})kpp",
      R"kpp(
 BED_MESH_PROFILE LOAD=default
-SET_GCODE_OFFSET Z=-0.125)kpp", nullptr, nullptr, 0},
+SET_GCODE_OFFSET Z=-0.125)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({%- if 'X' in params -%}
   X={params.X}
 {%- endif -%}
@@ -95,26 +100,30 @@ SET_GCODE_OFFSET Z=-0.125)kpp", nullptr, nullptr, 0},
  EMPTY=
  NAME=abc
  TEMP=200.5
- X=10)kpp", nullptr, nullptr, 0},
+ X=10)kpp",
+     nullptr, nullptr, 0},
     {R"kpp(M117 {params.NAME|upper} {'%03d' % (params.X|int)} {printer.heater_bed.temperature|round(1)})kpp",
      R"kpp(M117 ABC 010 60.2)kpp", nullptr, nullptr, 0},
     {R"kpp({% set speed = params.SPEED|default(printer.configfile.settings.printer.max_velocity * 0.5)|int %}
 G1 X10 F{speed * 60})kpp",
      R"kpp(
-G1 X10 F9000)kpp", nullptr, nullptr, 0},
+G1 X10 F9000)kpp",
+     nullptr, nullptr, 0},
     {R"kpp({% if printer.extruder.can_extrude|lower == 'true' %}ok{% else %}cold{% endif %})kpp",
      R"kpp(ok)kpp", nullptr, nullptr, 0},
     {R"kpp({% set pos = printer.toolhead.position %}G1 X{pos[0] + 1} Y{pos[1]|round(1)} Z{'%.3f' % pos[2]})kpp",
      R"kpp(G1 X11.0 Y20.5 Z3.000)kpp", nullptr, nullptr, 0},
-    {R"kpp(M117 {params.X|int + params.TEMP|float})kpp",
-     R"kpp(M117 210.5)kpp", nullptr, nullptr, 0},
+    {R"kpp(M117 {params.X|int + params.TEMP|float})kpp", R"kpp(M117 210.5)kpp", nullptr, nullptr,
+     0},
 };
 
 }  // namespace
 
 class JinjaKlipper : public ::testing::TestWithParam<Case> {};
 
-TEST_P(JinjaKlipper, MatchesJinja2) { check_case(GetParam()); }
+TEST_P(JinjaKlipper, MatchesJinja2) {
+  check_case(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, JinjaKlipper, ::testing::ValuesIn(kCases));
 

@@ -28,28 +28,27 @@ const Case kCases[] = {
      R"kpp(True True False False)kpp", nullptr, nullptr, 0},
     {R"kpp({ 'z' in printer.toolhead.homed_axes } { 'X' in params } { 'x' in params })kpp",
      R"kpp(True True False)kpp", nullptr, nullptr, 0},
-    {R"kpp({ 'a' < 1 })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp('<' not supported between instances of 'str' and 'int')kpp", 0},
-    {R"kpp({ none < 1 })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp('<' not supported between instances of 'NoneType' and 'int')kpp", 0},
-    {R"kpp({ [1] < (1,) })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp('<' not supported between instances of 'list' and 'tuple')kpp", 0},
-    {R"kpp({ d < d })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp('<' not supported between instances of 'dict' and 'dict')kpp", 0},
-    {R"kpp({ undefined_var < 1 })kpp",
-     nullptr, R"kpp(jinja2.exceptions.UndefinedError)kpp", R"kpp('undefined_var' is undefined)kpp", 0},
-    {R"kpp({ 1 in 1 })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp(argument of type 'int' is not iterable)kpp", 0},
-    {R"kpp({ 1 in 'a' })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp('in <string>' requires string as left operand, not int)kpp", 0},
-    {R"kpp({ [1] in d })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp(unhashable type: 'list')kpp", 0},
-    {R"kpp({ 1 in none })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp(argument of type 'NoneType' is not iterable)kpp", 0},
+    {R"kpp({ 'a' < 1 })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp('<' not supported between instances of 'str' and 'int')kpp", 0},
+    {R"kpp({ none < 1 })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp('<' not supported between instances of 'NoneType' and 'int')kpp", 0},
+    {R"kpp({ [1] < (1,) })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp('<' not supported between instances of 'list' and 'tuple')kpp", 0},
+    {R"kpp({ d < d })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp('<' not supported between instances of 'dict' and 'dict')kpp", 0},
+    {R"kpp({ undefined_var < 1 })kpp", nullptr, R"kpp(jinja2.exceptions.UndefinedError)kpp",
+     R"kpp('undefined_var' is undefined)kpp", 0},
+    {R"kpp({ 1 in 1 })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp(argument of type 'int' is not iterable)kpp", 0},
+    {R"kpp({ 1 in 'a' })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp('in <string>' requires string as left operand, not int)kpp", 0},
+    {R"kpp({ [1] in d })kpp", nullptr, R"kpp(TypeError)kpp", R"kpp(unhashable type: 'list')kpp", 0},
+    {R"kpp({ 1 in none })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp(argument of type 'NoneType' is not iterable)kpp", 0},
     {R"kpp({ true and undefined_var }|{ undefined_var and true }|{ undefined_var or 5 })kpp",
      R"kpp(||5)kpp", nullptr, nullptr, 0},
-    {R"kpp({% if undefined_var %}yes{% else %}no{% endif %})kpp",
-     R"kpp(no)kpp", nullptr, nullptr, 0},
+    {R"kpp({% if undefined_var %}yes{% else %}no{% endif %})kpp", R"kpp(no)kpp", nullptr, nullptr,
+     0},
     {R"kpp({% if printer.extruder.temperature > 200 and params.X|int == 10 %}hot{% endif %})kpp",
      R"kpp(hot)kpp", nullptr, nullptr, 0},
 };
@@ -58,7 +57,9 @@ const Case kCases[] = {
 
 class JinjaLogic : public ::testing::TestWithParam<Case> {};
 
-TEST_P(JinjaLogic, MatchesJinja2) { check_case(GetParam()); }
+TEST_P(JinjaLogic, MatchesJinja2) {
+  check_case(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, JinjaLogic, ::testing::ValuesIn(kCases));
 

@@ -27,32 +27,34 @@ const Case kCases[] = {
     {R"kpp({ 1 is sameas 1 } { none is sameas none } { l is sameas l } { [1] is sameas [1] } { 1000 is sameas 1000 })kpp",
      R"kpp(True True True False False)kpp", nullptr, nullptr, 0},
     {R"kpp({ 1 is in l } { 5 is in l } { 'a' is in 'abc' } { 1 is eq 1 } { 1 is equalto 2 } { 1 is ne 2 } { 2 is gt 1 } { 2 is ge 2 } { 1 is lt 2 } { 1 is le 0 } { 2 is greaterthan 1 } { 1 is lessthan 2 })kpp",
-     R"kpp(True False True True False True True True True False True True)kpp", nullptr, nullptr, 0},
-    {R"kpp({ 1 is == 1 } { 1 is != 1 } { 1 is < 2 })kpp",
-     nullptr, R"kpp(TemplateSyntaxError)kpp", R"kpp(expected token 'name', got '==')kpp", 1},
+     R"kpp(True False True True False True True True True False True True)kpp", nullptr, nullptr,
+     0},
+    {R"kpp({ 1 is == 1 } { 1 is != 1 } { 1 is < 2 })kpp", nullptr, R"kpp(TemplateSyntaxError)kpp",
+     R"kpp(expected token 'name', got '==')kpp", 1},
     {R"kpp({ n is not defined } { n is not none } { not n is none } { 3 is not odd })kpp",
      R"kpp(False True True False)kpp", nullptr, nullptr, 0},
-    {R"kpp({ 'x' is odd })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp(not all arguments converted during string formatting)kpp", 0},
-    {R"kpp({ undefined_var is odd })kpp",
-     nullptr, R"kpp(jinja2.exceptions.UndefinedError)kpp", R"kpp('undefined_var' is undefined)kpp", 0},
-    {R"kpp({ 3 is divisibleby 0 })kpp",
-     nullptr, R"kpp(ZeroDivisionError)kpp", R"kpp(integer modulo by zero)kpp", 0},
-    {R"kpp({ n is defined is defined })kpp",
-     nullptr, R"kpp(TemplateSyntaxError)kpp", R"kpp(You cannot chain multiple tests with is)kpp", 1},
-    {R"kpp({ n is nosuchtest })kpp",
-     nullptr, R"kpp(TemplateSyntaxError)kpp", R"kpp(No test named 'nosuchtest'.)kpp", 1},
-    {R"kpp({ n is defined(1) })kpp",
-     nullptr, R"kpp(TypeError)kpp", R"kpp(test_defined() takes 1 positional argument but 2 were given)kpp", 0},
-    {R"kpp({ [1, 2] is escaped })kpp",
-     R"kpp(False)kpp", nullptr, nullptr, 0},
+    {R"kpp({ 'x' is odd })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp(not all arguments converted during string formatting)kpp", 0},
+    {R"kpp({ undefined_var is odd })kpp", nullptr, R"kpp(jinja2.exceptions.UndefinedError)kpp",
+     R"kpp('undefined_var' is undefined)kpp", 0},
+    {R"kpp({ 3 is divisibleby 0 })kpp", nullptr, R"kpp(ZeroDivisionError)kpp",
+     R"kpp(integer modulo by zero)kpp", 0},
+    {R"kpp({ n is defined is defined })kpp", nullptr, R"kpp(TemplateSyntaxError)kpp",
+     R"kpp(You cannot chain multiple tests with is)kpp", 1},
+    {R"kpp({ n is nosuchtest })kpp", nullptr, R"kpp(TemplateSyntaxError)kpp",
+     R"kpp(No test named 'nosuchtest'.)kpp", 1},
+    {R"kpp({ n is defined(1) })kpp", nullptr, R"kpp(TypeError)kpp",
+     R"kpp(test_defined() takes 1 positional argument but 2 were given)kpp", 0},
+    {R"kpp({ [1, 2] is escaped })kpp", R"kpp(False)kpp", nullptr, nullptr, 0},
 };
 
 }  // namespace
 
 class JinjaTests : public ::testing::TestWithParam<Case> {};
 
-TEST_P(JinjaTests, MatchesJinja2) { check_case(GetParam()); }
+TEST_P(JinjaTests, MatchesJinja2) {
+  check_case(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, JinjaTests, ::testing::ValuesIn(kCases));
 

@@ -7,15 +7,17 @@ namespace {
 
 const Case kCases[] = {
     {R"kpp({ 0.1 + 0.2 } { 1.0 } { 1e20 } { 1e16 } { 1e15 } { 0.0001 } { 0.00001 } { -0.0 })kpp",
-     R"kpp(0.30000000000000004 1.0 1e+20 1e+16 1000000000000000.0 0.0001 1e-05 -0.0)kpp", nullptr, nullptr, 0},
+     R"kpp(0.30000000000000004 1.0 1e+20 1e+16 1000000000000000.0 0.0001 1e-05 -0.0)kpp", nullptr,
+     nullptr, 0},
     {R"kpp({ 123456789.123 } { 1/3 } { 2/3 } { 100.0 } { 1.5e-7 } { 3.14159e+25 })kpp",
-     R"kpp(123456789.123 0.3333333333333333 0.6666666666666666 100.0 1.5e-07 3.14159e+25)kpp", nullptr, nullptr, 0},
-    {R"kpp({ none } { true } { false } { '' }|)kpp",
-     R"kpp(None True False |)kpp", nullptr, nullptr, 0},
+     R"kpp(123456789.123 0.3333333333333333 0.6666666666666666 100.0 1.5e-07 3.14159e+25)kpp",
+     nullptr, nullptr, 0},
+    {R"kpp({ none } { true } { false } { '' }|)kpp", R"kpp(None True False |)kpp", nullptr, nullptr,
+     0},
     {R"kpp({ [1, 'a', 2.5, none, true] } { ('a',) } { () } { (1, 2) } { [] } { {} })kpp",
      R"kpp([1, 'a', 2.5, None, True] ('a',) () (1, 2) [] {})kpp", nullptr, nullptr, 0},
-    {R"kpp({ {'a': 1, 'b': [1, {'c': 'd'}]} })kpp",
-     R"kpp({'a': 1, 'b': [1, {'c': 'd'}]})kpp", nullptr, nullptr, 0},
+    {R"kpp({ {'a': 1, 'b': [1, {'c': 'd'}]} })kpp", R"kpp({'a': 1, 'b': [1, {'c': 'd'}]})kpp",
+     nullptr, nullptr, 0},
     {R"kpp({ ['it\'s', "q\"", 'both\'"', 'nl\n', 'tab\t', 'bs\\'] })kpp",
      R"kpp(["it's", 'q"', 'both\'"', 'nl\n', 'tab\t', 'bs\\'])kpp", nullptr, nullptr, 0},
     {R"kpp({ ['\x00', '\x7f', '\x80', '\xa0', 'é', '°'] })kpp",
@@ -23,19 +25,17 @@ const Case kCases[] = {
     {R"kpp({ l } { d } { s } { u } { nested })kpp",
      R"kpp([1, 2, 3] {'a': 1, 'b': 2} hello héllo °C [[1, 2], [3, 4]])kpp", nullptr, nullptr, 0},
     {R"kpp({ printer.extruder } { printer.toolhead.position })kpp",
-     R"kpp({'can_extrude': True, 'target': 215.0, 'temperature': 210.5} [10.0, 20.5, 3.0, 0.0])kpp", nullptr, nullptr, 0},
+     R"kpp({'can_extrude': True, 'target': 215.0, 'temperature': 210.5} [10.0, 20.5, 3.0, 0.0])kpp",
+     nullptr, nullptr, 0},
     {R"kpp({ printer['gcode_macro FOO'] })kpp",
      R"kpp({'list': [1, 2, 3], 'name': 'foo', 'var': 5})kpp", nullptr, nullptr, 0},
     {R"kpp({ range(3) } { range(1, 10, 2) } { range(5)|list })kpp",
      R"kpp(range(0, 3) range(1, 10, 2) [0, 1, 2, 3, 4])kpp", nullptr, nullptr, 0},
-    {R"kpp({ namespace(a=1) })kpp",
-     R"kpp(<Namespace {'a': 1}>)kpp", nullptr, nullptr, 0},
-    {R"kpp({ n } { f } { neg } { t } { none } { e }|)kpp",
-     R"kpp(5 2.5 -3 True None |)kpp", nullptr, nullptr, 0},
-    {R"kpp({ undefined_var }|)kpp",
-     R"kpp(|)kpp", nullptr, nullptr, 0},
-    {R"kpp({ 1, 2 })kpp",
-     R"kpp((1, 2))kpp", nullptr, nullptr, 0},
+    {R"kpp({ namespace(a=1) })kpp", R"kpp(<Namespace {'a': 1}>)kpp", nullptr, nullptr, 0},
+    {R"kpp({ n } { f } { neg } { t } { none } { e }|)kpp", R"kpp(5 2.5 -3 True None |)kpp", nullptr,
+     nullptr, 0},
+    {R"kpp({ undefined_var }|)kpp", R"kpp(|)kpp", nullptr, nullptr, 0},
+    {R"kpp({ 1, 2 })kpp", R"kpp((1, 2))kpp", nullptr, nullptr, 0},
     {R"kpp({ 99999999999999999 } { -9223372036854775807 })kpp",
      R"kpp(99999999999999999 -9223372036854775807)kpp", nullptr, nullptr, 0},
 };
@@ -44,7 +44,9 @@ const Case kCases[] = {
 
 class JinjaValues : public ::testing::TestWithParam<Case> {};
 
-TEST_P(JinjaValues, MatchesJinja2) { check_case(GetParam()); }
+TEST_P(JinjaValues, MatchesJinja2) {
+  check_case(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, JinjaValues, ::testing::ValuesIn(kCases));
 

@@ -23,7 +23,9 @@ struct Case {
 };
 
 // Shows the template instead of the bytes of the struct when a case fails.
-inline void PrintTo(const Case& c, std::ostream* os) { *os << c.source; }
+inline void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.source;
+}
 
 // The variables every generated case sees (CONTEXT_JSON in gen_cases.py): `printer` is a
 // zero-copy JSON view, the rest native values, plus action_respond_info (whose messages are
