@@ -21,8 +21,6 @@ class ToolHeadBase : public PrinterObject {
   virtual void register_lookahead_callback(std::function<void(double)> cb) {
     cb(get_last_move_time());
   }
-  // Something was scheduled on an MCU for `print_time`: keep flushing until then.
-  virtual void note_mcu_movequeue_activity(double /*print_time*/) {}
 };
 
 }  // namespace kpp

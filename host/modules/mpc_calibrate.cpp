@@ -148,20 +148,27 @@ void MpcCalibrate::cmd_MPC_CALIBRATE(GCodeCommand& gcmd) {
   const MpcModel& m = fit.model;
   log::info("MPC calibration of {}: ambient={:.2f} tau={:.2f} asymptote={:.1f} delay={:.2f}",
             heater_name, fit.ambient, fit.time_constant, fit.asymptotic_temp, fit.sensor_delay);
-  gcmd.respond_info(fmt::format(
+  const std::string& cfg = heater->get_name();
+  bool saved = save_config_option(printer_, cfg, "control", "mpc");
+  saved = save_config_option(printer_, cfg, "block_heat_capacity",
+                             fmt::format("{:.4f}", m.block_heat_capacity)) && saved;
+  saved = save_config_option(printer_, cfg, "sensor_responsiveness",
+                             fmt::format("{:.6f}", m.sensor_responsiveness)) && saved;
+  saved = save_config_option(printer_, cfg, "ambient_transfer",
+                             fmt::format("{:.6f}", m.ambient_transfer)) && saved;
+  std::string msg = fmt::format(
       "Finished MPC calibration of heater '{}'\n"
       "Measured: ambient={:.1f} time_constant={:.2f}s sensor_delay={:.2f}s\n"
-      "block_heat_capacity={:.4f} sensor_responsiveness={:.6f} ambient_transfer={:.6f}\n"
-      "The SAVE_CONFIG command will update the printer config file\n"
-      "with these parameters and restart the printer.",
+      "block_heat_capacity={:.4f} sensor_responsiveness={:.6f} ambient_transfer={:.6f}\n",
       heater_name, fit.ambient, fit.time_constant, fit.sensor_delay, m.block_heat_capacity,
-      m.sensor_responsiveness, m.ambient_transfer));
-  const std::string& cfg = heater->get_name();
-  save_config_option(printer_, cfg, "control", "mpc");
-  save_config_option(printer_, cfg, "block_heat_capacity", fmt::format("{:.4f}", m.block_heat_capacity));
-  save_config_option(printer_, cfg, "sensor_responsiveness",
-                     fmt::format("{:.6f}", m.sensor_responsiveness));
-  save_config_option(printer_, cfg, "ambient_transfer", fmt::format("{:.6f}", m.ambient_transfer));
+      m.sensor_responsiveness, m.ambient_transfer);
+  if (saved)
+    msg += "The SAVE_CONFIG command will update the printer config file\n"
+           "with these parameters and restart the printer.";
+  else
+    msg += fmt::format("The heater uses them now; copy them into the [{}] section of the "
+                       "printer config to keep them.", cfg);
+  gcmd.respond_info(msg);
 }
 
 namespace {

@@ -134,16 +134,20 @@ void PidCalibrate::cmd_PID_CALIBRATE(GCodeCommand& gcmd) {
   if (calibrate->check_busy(0., 0., 0.)) throw gcmd.error("pid_calibrate interrupted");
   PidGains g = calibrate->calc_final_pid();
   log::info("Autotune: final: Kp={:f} Ki={:f} Kd={:f}", g.kp, g.ki, g.kd);
-  gcmd.respond_info(fmt::format(
-      "PID parameters: pid_Kp={:.3f} pid_Ki={:.3f} pid_Kd={:.3f}\n"
-      "The SAVE_CONFIG command will update the printer config file\n"
-      "with these parameters and restart the printer.",
-      g.kp, g.ki, g.kd));
   const std::string& cfgname = heater->get_name();
-  save_config_option(printer_, cfgname, "control", "pid");
-  save_config_option(printer_, cfgname, "pid_Kp", fmt::format("{:.3f}", g.kp));
-  save_config_option(printer_, cfgname, "pid_Ki", fmt::format("{:.3f}", g.ki));
-  save_config_option(printer_, cfgname, "pid_Kd", fmt::format("{:.3f}", g.kd));
+  bool saved = save_config_option(printer_, cfgname, "control", "pid");
+  saved = save_config_option(printer_, cfgname, "pid_Kp", fmt::format("{:.3f}", g.kp)) && saved;
+  saved = save_config_option(printer_, cfgname, "pid_Ki", fmt::format("{:.3f}", g.ki)) && saved;
+  saved = save_config_option(printer_, cfgname, "pid_Kd", fmt::format("{:.3f}", g.kd)) && saved;
+  std::string msg =
+      fmt::format("PID parameters: pid_Kp={:.3f} pid_Ki={:.3f} pid_Kd={:.3f}\n", g.kp, g.ki, g.kd);
+  if (saved)
+    msg += "The SAVE_CONFIG command will update the printer config file\n"
+           "with these parameters and restart the printer.";
+  else
+    msg += fmt::format("Copy these parameters into the [{}] section of the printer config.",
+                       cfgname);
+  gcmd.respond_info(msg);
 }
 
 namespace {

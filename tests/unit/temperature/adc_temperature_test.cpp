@@ -116,9 +116,9 @@ TEST(AdcTemperature, Pt100Ina826) {
 TEST(AdcTemperature, Pt1000WithPullup) {
   ConfigFixture f("[s]\npullup_resistor: 2200\n");
   LinearResistance lr(f.config, pt100_table(1000.));
-  // IEC 60751: 1385.1 ohm at 100 C, 1758.6 ohm at 200 C.
-  EXPECT_NEAR(lr.calc_temp(1385.1 / (2200. + 1385.1)), 100., 0.01);
-  EXPECT_NEAR(lr.calc_temp(1758.6 / (2200. + 1758.6)), 200., 0.02);
+  // IEC 60751 table: 1385.06 ohm at 100 C, 1758.56 ohm at 200 C.
+  EXPECT_NEAR(lr.calc_temp(1385.06 / (2200. + 1385.06)), 100., 0.01);
+  EXPECT_NEAR(lr.calc_temp(1758.56 / (2200. + 1758.56)), 200., 0.01);
   EXPECT_NEAR(lr.calc_adc(250.), [] {
     double r = 1000. * (1. + 3.9083e-3 * 250. - 5.775e-7 * 250. * 250.);
     return r / (2200. + r);
