@@ -83,12 +83,13 @@ void PwmHeater::handle_shutdown() {
 
 void PwmHeater::set_pwm(double read_time, double value) {
   if (target_temp_ <= 0. || read_time > verify_mainthread_time_) value = 0.;
-  // Skip small changes, but refresh the pin well before the MCU's max_duration runs out.
+  // Skip changes under 5% of max_power, but refresh the pin before the MCU's max_duration
+  // runs out (three readings ahead, so a late reading still makes it).
   if ((read_time < next_pwm_time_ || last_pwm_value_ == 0.) &&
-      std::abs(value - last_pwm_value_) < 0.05)
+      std::abs(value - last_pwm_value_) < max_power_ * kMinPwmChangeRatio)
     return;
   double pwm_time = read_time + pwm_delay_;
-  next_pwm_time_ = pwm_time + 0.75 * kMaxHeatTime;
+  next_pwm_time_ = pwm_time + kMaxHeatTime - (3. * pwm_delay_ + 0.001);
   last_pwm_value_ = value;
   mcu_pwm_->set_pwm(pwm_time, value);
 }

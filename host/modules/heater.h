@@ -21,7 +21,9 @@ class PwmHeater : public Heater, public PwmSink {
   // Heater power is forced off when the reactor has not run for this long.
   static constexpr double kMaxMainthreadTime = 5.0;
   // Readings older than this (seconds of print time) read as 0 degrees.
-  static constexpr double kQuellStaleTime = 5.0;
+  static constexpr double kQuellStaleTime = 7.0;
+  // Power changes smaller than this share of max_power are not sent.
+  static constexpr double kMinPwmChangeRatio = 0.05;
 
   PwmHeater(const ConfigWrapper& config, std::unique_ptr<TemperatureSensor> sensor);
   ~PwmHeater() override;

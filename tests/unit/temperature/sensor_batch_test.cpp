@@ -91,7 +91,7 @@ TEST(SensorBatch, AdcSensorRangesMatchKlipper) {
       "sensor_type: my_custom_resistance_adc\nsensor_pin: PF5\n"
       "[temperature_sensor test_PT1000]\nsensor_type: PT1000\nsensor_pin: PK1\n"
       "[temperature_sensor test_combined]\nsensor_type: temperature_combined\n"
-      "sensor_list: temperature_sensor test_PT1000,hotend,heater_bed\n"
+      "sensor_list: temperature_sensor test_PT1000,heater_generic hotend,heater_bed\n"
       "combination_method: mean\nmaximum_deviation: 20.0\n");
   ASSERT_EQ(run.result, "exit") << run.state;
   auto q = strip(lines_with(run, "query_analog_in"));
