@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_option("config", config_file, "Printer config file")->required();
   app.add_option("-I,--input-tty", input_tty, "Input tty name (default is /tmp/printer)");
+  app.add_option("-a,--api-server", api_socket, "API server unix domain socket filename");
   app.add_option("-l,--logfile", log_file, "Write log to file instead of stderr");
   app.add_flag("-v", verbose, "Enable debug messages");
   app.add_option("-i,--debuginput", debug_input,
@@ -103,10 +104,16 @@ int main(int argc, char** argv) {
   std::string result;
   for (;;) {
     kpp::Reactor reactor;
-    {
+    try {
       kpp::Printer printer(reactor, args);
       printer.set_rollover_info("versions", versions, false);
       result = printer.run();
+    } catch (const std::runtime_error& e) {
+      // Only start-up can fail this way (e.g. the -a socket cannot be created).
+      kpp::log::error("{}", e.what());
+      if (!log_file.empty()) std::fprintf(stderr, "%s\n", e.what());
+      result = "error_exit";
+      break;
     }
     if (result == "exit" || result == "error_exit" || result.empty()) break;
     if (!kpp::is_batch_mode(args)) std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -233,7 +233,7 @@ void Printer::invoke_shutdown(const std::string& msg) {
   if (in_shutdown_state_) return;
   log::error("Transition to shutdown state: {}", msg);
   in_shutdown_state_ = true;
-  set_state(msg + kMessageShutdown);
+  set_state(fmt::format("{}\n{}", msg, kMessageShutdown));  // the advice starts on its own line
   auto it = handlers_.find("klippy:shutdown");
   if (it == handlers_.end()) return;
   auto list = it->second;
@@ -256,8 +256,12 @@ void Printer::request_exit(const std::string& result) {
 }
 
 void Printer::set_rollover_info(const std::string& name, const std::string& info, bool log) {
-  if (log) log::info("{}", info);
-  rollover_info_[name] = info;
+  if (log && !info.empty()) log::info("{}", info);
+  // An empty text removes the entry (e.g. an API client that disconnected).
+  if (info.empty())
+    rollover_info_.erase(name);
+  else
+    rollover_info_[name] = info;
 }
 
 std::string Printer::run() {

@@ -166,7 +166,8 @@ class Printer {
   void invoke_async_shutdown(const std::string& msg);
   // End run() with `result`: "exit", "error_exit", "restart" or "firmware_restart".
   void request_exit(const std::string& result);
-  // Stats and identification lines added to the log at every rollover / at start-up.
+  // Stats and identification lines added to the log at every rollover / at start-up; an
+  // empty `info` removes the entry.
   void set_rollover_info(const std::string& name, const std::string& info, bool log = true);
 
   // Load the config, connect, run until request_exit(); returns the exit result.
