@@ -32,6 +32,14 @@ void timer_kick();
 // How late a timer may run before the MCU gives up ("Rescheduled timer in the past", "Stepper
 // too far in past"): 1 ms on a chip, more for a process at the mercy of the OS scheduler.
 uint32_t board_max_lateness();
+// Busy-wait `ticks` of the MCU clock (bit-banged buses and LED strips). On the sim board in
+// virtual time a command takes no time, so there it returns at once.
+void board_delay_ticks(uint32_t ticks);
+
+// Leave whatever the shutdown interrupted (interrupts disabled) and continue in the main loop's
+// shutdown handling: a longjmp to g_shutdown_jmp, plus whatever the board needs first to get out
+// of an interrupt handler.
+[[noreturn]] void board_shutdown_unwind();
 
 // ---- memory ----
 // The memory the allocator may hand out (oids, driver objects, the move queue).

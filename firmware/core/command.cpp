@@ -84,7 +84,8 @@ void send_encoded(uint16_t msgid, const SendArg* args, uint_fast8_t count) {
       }
       uint_fast8_t len = static_cast<uint_fast8_t>(a.value);
       if (maxend - p < 1) break;
-      if (len > maxend - p - 1) len = static_cast<uint_fast8_t>(maxend - p - 1);
+      if (static_cast<ptrdiff_t>(len) > maxend - p - 1)
+        len = static_cast<uint_fast8_t>(maxend - p - 1);
       *p++ = static_cast<uint8_t>(len);
       if (a.kind == SendArg::kPgmBuf)
         memcpy_pgm(p, a.data, len);
@@ -183,7 +184,7 @@ void command_dispatch(const uint8_t* buf, uint_fast8_t msglen) {
       if (buffer_mask & 1) {
         if (p >= msgend) fw_shutdown("Command parser error");
         uint_fast8_t len = *p++;
-        if (len > msgend - p) fw_shutdown("Command parser error");
+        if (static_cast<ptrdiff_t>(len) > msgend - p) fw_shutdown("Command parser error");
         *a++ = len;
         *a++ = static_cast<uint32_t>(p - buf);
         p += len;

@@ -177,7 +177,7 @@ void sched_clear_shutdown() {
 void sched_shutdown(uint32_t reason_hash) {
   irq_disable();
   if (!g_shutdown_status) g_shutdown_reason = reason_hash;
-  longjmp(g_shutdown_jmp, 1);
+  board_shutdown_unwind();
 }
 
 void sched_try_shutdown(uint32_t reason_hash) {

@@ -2,6 +2,8 @@
 // ToolHead implements it.
 #pragma once
 
+#include <functional>
+
 #include "core/printer.h"
 
 namespace kpp {
@@ -14,6 +16,11 @@ class ToolHeadBase : public PrinterObject {
   virtual void dwell(double delay) = 0;
   // Wait (pausing the calling fiber) until every queued move has been executed.
   virtual void wait_moves() = 0;
+  // Call `cb` with the print time at the end of the moves queued so far, once the lookahead
+  // has planned them (at once when nothing is queued). Used to time pin changes with moves.
+  virtual void register_lookahead_callback(std::function<void(double)> cb) {
+    cb(get_last_move_time());
+  }
 };
 
 }  // namespace kpp

@@ -180,12 +180,13 @@ void Mcu::flush_moves(double print_time, double /*clear_history_time*/) {
   for (auto& cb : flush_callbacks_) cb(print_time, c);
 }
 
-void Mcu::check_active(double print_time, double eventtime) {
-  clocksync_->calibrate_clock(print_time, eventtime);
-  if (clocksync_->is_active() || is_fileoutput() || is_timeout_) return;
+std::pair<double, double> Mcu::check_active(double print_time, double eventtime) {
+  auto res = clocksync_->calibrate_clock(print_time, eventtime);
+  if (clocksync_->is_active() || is_fileoutput() || is_timeout_) return res;
   is_timeout_ = true;
   log::info("Timeout with MCU '{}' (eventtime={:f})", name_, eventtime);
   printer_.invoke_shutdown(fmt::format("Lost communication with MCU '{}'", name_));
+  return res;
 }
 
 double Mcu::estimated_print_time(double eventtime) const {

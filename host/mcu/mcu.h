@@ -93,7 +93,9 @@ class Mcu : public PrinterObject, public PinChip {
   // Called with (print_time, clock) whenever the toolhead flushes moves up to print_time.
   void register_flush_callback(std::function<void(double, uint64_t)> cb);
   void flush_moves(double print_time, double clear_history_time);
-  void check_active(double print_time, double eventtime);
+  // Calibrate the clock for step generation (clock = (print_time - offset) * freq), and shut
+  // down when the MCU stopped answering; returns (offset, freq).
+  std::pair<double, double> check_active(double print_time, double eventtime);
 
   // ---- commands ----
   int alloc_command_queue() { return serial_.alloc_command_queue(); }

@@ -20,6 +20,7 @@ void fw_scan_l3();
 namespace fw {
 
 FW_CONSTANT("STEPPER_OPTIMIZED_UNSTEP", 40);
+FW_CONSTANT("STEPPER_STEP_BOTH_EDGE", 1);
 
 namespace avr {
 

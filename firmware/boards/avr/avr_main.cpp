@@ -20,6 +20,9 @@ void irq_wait() {
   asm volatile("sei\n\tsleep\n\tcli" ::: "memory");
 }
 
+// A longjmp leaves an AVR interrupt handler cleanly: nothing in the chip tracks it.
+void board_shutdown_unwind() { longjmp(g_shutdown_jmp, 1); }
+
 void board_arena(uint8_t** start, uint8_t** end) {
   *start = reinterpret_cast<uint8_t*>(&__heap_start);
   *end = reinterpret_cast<uint8_t*>(RAMEND - kStackReserve);

@@ -46,6 +46,19 @@ uint32_t board_max_lateness() {
   return F_CPU / 1000;
 }
 
+// Short waits count on the 16-bit hardware counter, so they work with interrupts off too.
+void board_delay_ticks(uint32_t ticks) {
+  if (ticks < 0x8000) {
+    uint16_t start = TCNT1;
+    while (static_cast<uint16_t>(TCNT1 - start) < ticks) {
+    }
+    return;
+  }
+  uint32_t end = timer_read_time() + ticks;
+  while (timer_is_before(timer_read_time(), end)) {
+  }
+}
+
 uint32_t timer_read_time() {
   irqstatus_t flag = irq_save();
   uint16_t low = TCNT1;

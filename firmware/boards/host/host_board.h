@@ -14,6 +14,9 @@ uint64_t clock_now();
 uint32_t clock_max_lateness();
 // Ticks per second.
 uint32_t clock_freq();
+// True when the clock only moves between commands (the sim board in virtual time): busy-waits
+// must not wait for it.
+bool clock_is_virtual();
 
 // ---- console ----
 // Attach the link: bytes are read from in_fd and written to out_fd (the same descriptor for a

@@ -23,6 +23,15 @@ uint32_t timer_from_us(uint32_t us) {
 
 void timer_kick() {}
 
+void board_delay_ticks(uint32_t ticks) {
+  if (host::clock_is_virtual()) return;
+  uint64_t end = host::clock_now() + ticks;
+  while (host::clock_now() < end) {
+  }
+}
+
+void board_shutdown_unwind() { longjmp(g_shutdown_jmp, 1); }
+
 uint32_t board_max_lateness() {
   return host::clock_max_lateness();
 }

@@ -35,6 +35,9 @@ uint64_t clock_now() {
 uint32_t clock_freq() {
   return kFreq;
 }
+bool clock_is_virtual() {
+  return false;
+}
 // A process can be held up by the OS for a while without endangering the machine.
 uint32_t clock_max_lateness() {
   return kFreq / 10;

@@ -63,7 +63,9 @@ struct BatchRun {
 BatchRun run_batch(const std::string& cfg_text) {
   fs::path dir = fs::temp_directory_path() / ("kpp_mcu_batch_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "printer.cfg") << cfg_text;
+  // Every printer needs a [printer] section (the toolhead); "none" adds no MCU objects.
+  std::ofstream(dir / "printer.cfg")
+      << cfg_text << "[printer]\nkinematics: none\nmax_velocity: 1\nmax_accel: 1\n";
   std::ofstream(dir / "in.gcode") << "\n";
   StartArgs args;
   args.config_file = (dir / "printer.cfg").string();

@@ -1,0 +1,70 @@
+// Runs a printer config in batch mode in-process and decodes the MCU stream to text lines, as
+// Klipper's parsedump prints them (after tests/unit/mcu/mcu_batch_test.cpp).
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/printer.h"
+#include "mcu/dictionary.h"
+#include "mcu/msgblock.h"
+
+namespace kpp::test {
+
+inline const std::string kAtmegaDict =
+    std::string(KPP_SHARED_DIR) + "/golden/klipper/dict/atmega2560.dict";
+
+struct BatchRun {
+  std::string result;
+  std::string state;
+  std::vector<std::string> lines;
+};
+
+inline BatchRun run_batch(const std::string& cfg_text, const std::string& gcode = "\n",
+                          const std::string& dict = kAtmegaDict) {
+  namespace fs = std::filesystem;
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() /
+                 ("kpp_temp_batch_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  fs::create_directories(dir);
+  std::ofstream(dir / "printer.cfg") << cfg_text;
+  std::ofstream(dir / "in.gcode") << gcode;
+  StartArgs args;
+  args.config_file = (dir / "printer.cfg").string();
+  args.debug_input = (dir / "in.gcode").string();
+  args.debug_output = (dir / "out.bin").string();
+  args.dictionaries["mcu"] = dict;
+  args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
+  BatchRun run;
+  {
+    Reactor reactor(make_virtual_time_source());
+    Printer printer(reactor, args);
+    run.result = printer.run();
+    run.state = printer.get_state_message().first;
+  }
+  close(args.gcode_fd);
+  std::ifstream f(dir / "out.bin", std::ios::binary);
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
+  auto d = mcu::Dictionary::from_file(dict);
+  mcu::BlockReader reader;
+  reader.feed(data, [&](std::span<const uint8_t> block) {
+    for (auto& m : d.decode_block(block)) run.lines.push_back(m.text());
+  });
+  fs::remove_all(dir);
+  return run;
+}
+
+// The lines starting with `prefix`.
+inline std::vector<std::string> lines_with(const BatchRun& run, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (auto& l : run.lines)
+    if (l.starts_with(prefix)) out.push_back(l);
+  return out;
+}
+
+}  // namespace kpp::test

@@ -1,0 +1,165 @@
+// The toolhead layer in batch mode: G28, G1, manual steppers and core kinematics run through
+// the whole host (config, toolhead, homing, step generation) and the decoded MCU stream is
+// compared with what real Klipper sent (the golden streams of its regression suite).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "core/printer.h"
+#include "mcu/dictionary.h"
+#include "mcu/msgblock.h"
+
+namespace kpp {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kShared = KPP_SHARED_DIR;
+const std::string kDict = kShared + "/golden/klipper/dict/atmega2560.dict";
+
+struct BatchRun {
+  std::string result;
+  std::vector<std::string> lines;
+};
+
+BatchRun run_batch(const std::string& cfg_text, const std::string& gcode) {
+  fs::path dir = fs::temp_directory_path() / ("kpp_toolhead_batch_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "printer.cfg") << cfg_text;
+  std::ofstream(dir / "in.gcode") << gcode;
+  StartArgs args;
+  args.config_file = (dir / "printer.cfg").string();
+  args.debug_input = (dir / "in.gcode").string();
+  args.debug_output = (dir / "out.bin").string();
+  args.dictionaries["mcu"] = kDict;
+  args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
+  BatchRun run;
+  {
+    Reactor reactor(make_virtual_time_source());
+    Printer printer(reactor, args);
+    run.result = printer.run();
+  }
+  close(args.gcode_fd);
+  std::ifstream f(dir / "out.bin", std::ios::binary);
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
+  auto dict = mcu::Dictionary::from_file(kDict);
+  mcu::BlockReader reader;
+  reader.feed(data, [&](std::span<const uint8_t> block) {
+    for (auto& m : dict.decode_block(block)) run.lines.push_back(m.text());
+  });
+  fs::remove_all(dir);
+  return run;
+}
+
+std::vector<std::string> golden_lines(const std::string& rel) {
+  std::vector<std::string> out;
+  gzFile gz = gzopen((kShared + "/golden/klipper/" + rel).c_str(), "rb");
+  if (!gz) return out;
+  char buf[4096];
+  while (gzgets(gz, buf, sizeof(buf))) {
+    std::string line(buf);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    out.push_back(line);
+  }
+  gzclose(gz);
+  return out;
+}
+
+std::string rail(const std::string& name, const std::string& step, const std::string& dir,
+                 const std::string& enable, const std::string& endstop, double rotation,
+                 double position_endstop = 0., bool homing_speed = true) {
+  return fmt::format(
+      "[{}]\nstep_pin: {}\ndir_pin: {}\nenable_pin: {}\nrotation_distance: {}\nmicrosteps: 16\n"
+      "endstop_pin: {}\nposition_endstop: {}\nposition_max: 200\n{}",
+      name, step, dir, enable, rotation, endstop, position_endstop,
+      homing_speed ? "homing_speed: 50\n" : "");
+}
+
+// The test/klippy/bed_screws.cfg printer without its bed_screws section.
+std::string cartesian_cfg(const std::string& kinematics = "cartesian") {
+  return rail("stepper_x", "PF0", "PF1", "!PD7", "^PE5", 40) +
+         rail("stepper_y", "PF6", "!PF7", "!PF2", "^PJ1", 40) +
+         rail("stepper_z", "PL3", "PL1", "!PK0", "^PD3", 8, 0.5, false) +
+         "[mcu]\nserial: /dev/ttyACM0\n[printer]\nkinematics: " + kinematics +
+         "\nmax_velocity: 300\nmax_accel: 3000\nmax_z_velocity: 5\nmax_z_accel: 100\n";
+}
+
+TEST(ToolheadBatch, CartesianG28MatchesKlipper) {
+  auto run = run_batch(cartesian_cfg(), "G28\n");
+  EXPECT_EQ(run.result, "exit");
+  // The golden bed_screws stream starts with the same G28; everything up to the end of the
+  // Z homing retract is identical, chunk for chunk.
+  auto golden = golden_lines("bed_screws/bed_screws.txt.gz");
+  ASSERT_GT(golden.size(), 1600u);
+  auto is_end = [](const std::string& l) { return l.rfind("queue_digital_out", 0) == 0; };
+  // Compare up to the final motor-off (the golden run goes on with BED_SCREWS_ADJUST).
+  size_t n = 0;
+  while (n < run.lines.size() && n < golden.size() && run.lines[n] == golden[n]) n++;
+  ASSERT_LT(n, run.lines.size());
+  EXPECT_GT(n, 1500u) << "first difference: " << run.lines[n] << " vs " << golden[n];
+  // What differs is only the motor-off at the end of our shorter run.
+  for (size_t i = n; i < run.lines.size(); i++) EXPECT_TRUE(is_end(run.lines[i])) << run.lines[i];
+}
+
+TEST(ToolheadBatch, MoveBeforeHomingFails) {
+  auto run = run_batch(cartesian_cfg(), "G1 X10\n");
+  EXPECT_EQ(run.result, "error_exit");
+}
+
+TEST(ToolheadBatch, MoveOutOfRangeFails) {
+  auto run = run_batch(cartesian_cfg(), "G28\nG1 Y9999\n");
+  EXPECT_EQ(run.result, "error_exit");
+}
+
+TEST(ToolheadBatch, CoreXYHomingStopsBothBelts) {
+  auto run = run_batch(cartesian_cfg("corexy"), "G28 X\n");
+  EXPECT_EQ(run.result, "exit");
+  // The X endstop's trsync (oid 1) stops the x stepper (oid 2) and the y stepper (oid 5).
+  auto has = [&](const std::string& l) {
+    return std::find(run.lines.begin(), run.lines.end(), l) != run.lines.end();
+  };
+  EXPECT_TRUE(has("stepper_stop_on_trigger oid=2 trsync_oid=1"));
+  EXPECT_TRUE(has("stepper_stop_on_trigger oid=5 trsync_oid=1"));
+  // Both belts step for an X move.
+  size_t x_steps = 0, y_steps = 0;
+  for (auto& l : run.lines) {
+    if (l.rfind("queue_step oid=2 ", 0) == 0) x_steps++;
+    if (l.rfind("queue_step oid=5 ", 0) == 0) y_steps++;
+  }
+  EXPECT_GT(x_steps, 10u);
+  EXPECT_EQ(x_steps, y_steps);
+}
+
+TEST(ToolheadBatch, ManualStepperMatchesKlipper) {
+  std::string cfg =
+      "[manual_stepper basic_stepper]\nstep_pin: PF0\ndir_pin: PF1\nenable_pin: !PD7\n"
+      "microsteps: 16\nrotation_distance: 40\nvelocity: 7\naccel: 500\n"
+      "[manual_stepper homing_stepper]\nstep_pin: PF6\ndir_pin: !PF7\nenable_pin: !PF2\n"
+      "microsteps: 16\nrotation_distance: 40\nendstop_pin: ^PJ1\n"
+      "[mcu]\nserial: /dev/ttyACM0\n[printer]\nkinematics: none\nmax_velocity: 300\n"
+      "max_accel: 3000\n";
+  std::string gcode =
+      "MANUAL_STEPPER STEPPER=basic_stepper ENABLE=1\n"
+      "MANUAL_STEPPER STEPPER=basic_stepper SET_POSITION=0\n"
+      "MANUAL_STEPPER STEPPER=basic_stepper MOVE=10 SPEED=10\n"
+      "MANUAL_STEPPER STEPPER=basic_stepper MOVE=5\n"
+      "MANUAL_STEPPER STEPPER=basic_stepper MOVE=12 SPEED=12 ACCEL=9000.2\n"
+      "MANUAL_STEPPER STEPPER=basic_stepper ENABLE=0\n";
+  auto run = run_batch(cfg, gcode);
+  EXPECT_EQ(run.result, "exit");
+  auto golden = golden_lines("manual_stepper/manual_stepper.txt.gz");
+  // The golden run's first disable of basic_stepper ends the part these commands produce.
+  auto end = std::find(golden.begin(), golden.end(), "queue_digital_out oid=4 clock=42959237 on_ticks=1");
+  ASSERT_NE(end, golden.end());
+  std::vector<std::string> expect(golden.begin(), end + 1);
+  EXPECT_EQ(run.lines, expect);
+}
+
+}  // namespace
+}  // namespace kpp
