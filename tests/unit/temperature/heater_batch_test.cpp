@@ -10,7 +10,9 @@ namespace {
 using test::lines_with;
 using test::run_batch;
 
-const std::string kMcu = "[mcu]\nserial: /dev/null\n";
+const std::string kMcu =
+    "[mcu]\nserial: /dev/null\n"
+    "[printer]\nkinematics: none\nmax_velocity: 300\nmax_accel: 3000\n";
 // The heater_bed and extruder heater parts of example-cartesian.cfg.
 const std::string kBed =
     "[heater_bed]\nheater_pin: PH5\nsensor_type: EPCOS 100K B57560G104F\nsensor_pin: PK6\n"

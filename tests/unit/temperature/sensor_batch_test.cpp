@@ -11,7 +11,9 @@ namespace {
 using test::lines_with;
 using test::run_batch;
 
-const std::string kMcu = "[mcu]\nserial: /dev/null\n";
+const std::string kMcu =
+    "[mcu]\nserial: /dev/null\n"
+    "[printer]\nkinematics: none\nmax_velocity: 300\nmax_accel: 3000\n";
 
 // Drop " clock=N" (it depends on the oid's time slot).
 std::string without_clock(std::string line) {
