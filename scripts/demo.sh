@@ -4,10 +4,10 @@
 # config/demo-print.gcode), no hardware needed. Ends with a one-screen summary.
 # Usage: scripts/demo.sh [build-dir]    (DEMO_GCODE=file.gcode prints another file)
 #
-# How the job runs today: the simulated printer (klipper-sim) is built from the config and its
-# model summary shown; the host (klippy) then runs the G-code in batch mode against the sim MCU's
-# data dictionary, and the MCU command stream it produces is decoded (parsedump) and summed up per
-# stepper. The live host<->sim link replaces the batch step once it is on main (docs/running.md).
+# The job is build/bin/sim-print: host, sim MCU firmware and printer model in one process on
+# virtual time (docs/simulator.md). A tree without the in-process host<->MCU link has no
+# sim-print; then the host runs the G-code in batch mode against the sim MCU's data dictionary
+# and the MCU command stream it produces is decoded and summed up per stepper (docs/running.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -16,6 +16,10 @@ build=${1:-$root/build}
 bin=$build/bin
 cfg=$root/config/simulated-printer.cfg
 gcode=${DEMO_GCODE:-$root/config/demo-print.gcode}
+if [ -x "$bin/sim-print" ]; then
+  echo
+  exec "$bin/sim-print" "$cfg" "$gcode"
+fi
 dict=$build/firmware/sim/klipper.dict
 work=$(mktemp -d "${TMPDIR:-/tmp}/kpp-demo.XXXXXX")
 for f in "$bin/klippy" "$bin/klipper-sim" "$bin/parsedump" "$dict"; do
@@ -40,6 +44,11 @@ start=$(date +%s%N)
 status=0
 "$bin/klippy" "$cfg" -i "$gcode" -o "$work/mcu.bin" -d "$dict" -l "$work/klippy.log" || status=$?
 end=$(date +%s%N)
+if [ ! -s "$work/mcu.bin" ]; then
+  tail -5 "$work/klippy.log" >&2
+  echo "demo: the host stopped before talking to the MCU (log: $work/klippy.log)" >&2
+  exit 1
+fi
 "$bin/parsedump" "$dict" "$work/mcu.bin" >"$work/mcu.txt"
 
 # Sum the stream: steps per stepper (queue_step count, oid -> step pin -> config section),
@@ -61,7 +70,7 @@ awk -v cfg="$cfg" -v freq=20000000 '
   { msgs++ }
   END {
     printf "  %d MCU messages, %d queue_step commands\n", msgs, qs
-    for (i = 1; i <= n; i++) printf "  %-12s %10d steps\n", name[order[i]], steps[order[i]]
+    for (i = 1; i <= n; i++) printf "  %-12s %10d steps commanded\n", name[order[i]], steps[order[i]]
     printf "  print time   %10.1f s (last scheduled MCU clock)\n", last / freq
   }' "$work/mcu.txt" >"$work/summary.txt"
 

@@ -75,13 +75,28 @@ bool CommandedPath::position(double t, Vec3& out) const {
 void PathChecker::on_step(const PrinterModel& model, size_t index, uint64_t clock) {
   if (!model.kinematics().moves_nozzle(index)) return;
   double t = PrinterModel::clock_to_time(clock);
+  if (deferred_)
+    pending_.emplace_back(t, model.nozzle());
+  else
+    check(t, model.nozzle());
+}
+
+void PathChecker::check_until(double t) {
+  size_t n = 0;
+  while (n < pending_.size() && pending_[n].first <= t) {
+    check(pending_[n].first, pending_[n].second);
+    n++;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void PathChecker::check(double t, const Vec3& got) {
   if (t < start_time_) return;
   Vec3 want;
   if (!path_.position(t, want)) {
     unchecked_++;
     return;
   }
-  Vec3 got = model.nozzle();
   double dx = got.x - want.x, dy = got.y - want.y, dz = got.z - want.z;
   double err = std::sqrt(dx * dx + dy * dy + dz * dz);
   max_axes_ = {std::max(max_axes_.x, std::fabs(dx)), std::max(max_axes_.y, std::fabs(dy)),

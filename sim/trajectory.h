@@ -53,11 +53,18 @@ class CommandedPath {
 // Compares the nozzle after every step of a rail stepper with the commanded path at that step's
 // time, from `start_time` on (before it, e.g. while homing, the host's coordinates are not yet
 // the machine's).
+//
+// Deferred mode, for a path that is still being filled in while the printer runs (the host hands
+// a move to the path only after its steps were generated, possibly after the MCU stepped them):
+// steps are kept and compared at check_until(t), once the path is known up to t.
 class PathChecker : public MotionObserver {
  public:
-  explicit PathChecker(const CommandedPath& path) : path_(path) {}
+  explicit PathChecker(const CommandedPath& path, bool deferred = false)
+      : path_(path), deferred_(deferred) {}
   void set_start_time(double t) { start_time_ = t; }
   void on_step(const PrinterModel& model, size_t index, uint64_t clock) override;
+  // Deferred mode: compare the kept steps up to print time `t`.
+  void check_until(double t);
   double max_error() const { return max_error_; }
   Vec3 max_error_axes() const { return max_axes_; }
   double worst_time() const { return worst_time_; }
@@ -65,7 +72,11 @@ class PathChecker : public MotionObserver {
   uint64_t unchecked() const { return unchecked_; }
 
  private:
+  void check(double t, const Vec3& got);
+
   const CommandedPath& path_;
+  bool deferred_;
+  std::vector<std::pair<double, Vec3>> pending_;
   double start_time_ = 0.;
   double max_error_ = 0., worst_time_ = 0.;
   Vec3 max_axes_;

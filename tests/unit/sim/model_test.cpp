@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "sim/printer_model.h"
+#include "sim/trajectory.h"
 #include "sim_link.h"
 
 using fwtest::Msg;
@@ -69,8 +70,7 @@ TEST(SimMachineSpec, ReadsTheDefaultConfig) {
   EXPECT_FALSE(e->has_rail);
   ASSERT_NE(spec.find_heater("extruder"), nullptr);
   EXPECT_TRUE(spec.find_heater("heater_bed")->curve.has_value());
-  ASSERT_EQ(spec.fans.size(), 1u);
-  EXPECT_EQ(spec.fans[0].pin.name, "PC2");
+  EXPECT_TRUE(spec.fans.empty());
   EXPECT_FALSE(spec.probe.has_value());
 }
 
@@ -200,7 +200,12 @@ TEST(SimPrinterModel, HeaterWarmsTheThermistor) {
 }
 
 TEST(SimPrinterModel, SoftPwmFanSpeed) {
-  PrinterModel model(MachineSpec::from_file(kDefaultConfig));
+  std::ifstream f(kDefaultConfig);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  MachineSpec spec = MachineSpec::from_file(write_config(text + "\n[fan]\npin: PC2\n"));
+  ASSERT_EQ(spec.fans.size(), 1u);
+  EXPECT_EQ(spec.fans[0].pin.name, "PC2");
+  PrinterModel model(std::move(spec));
   SimLink link;  // boots the MCU with no listener; attach the model after it
   Attached attach(model);
   link.send({"allocate_oids count=1",
@@ -280,6 +285,44 @@ TEST(SimThermistor, BuiltinCurvesPassThroughTheirPoints) {
   // R = R25 * exp(beta * (1/T - 1/T25)).
   EXPECT_NEAR(beta->resistance(100.), 100000. * std::exp(3950. * (1. / 373.15 - 1. / 298.15)), 1e-6);
   EXPECT_FALSE(kpp::sim::ThermistorCurve::builtin("No Such Thermistor").has_value());
+}
+
+}  // namespace
+
+namespace {
+
+// Steps at a constant rate against the constant-velocity path they should follow: the nozzle
+// is never more than a step from it; a path shifted by 1 mm shows up as a 1 mm error.
+TEST(SimPathChecker, ComparesStepsWithTheCommandedPath) {
+  for (double shift : {0., 1.}) {
+    PrinterModel model(MachineSpec::from_file(kDefaultConfig));
+    SimLink link;
+    Attached attach(model);
+    kpp::sim::CommandedPath path;
+    kpp::sim::PathChecker checker(path, /*deferred=*/true);
+    model.add_observer(&checker);
+    link.send({"allocate_oids count=1",
+               "config_stepper oid=0 step_pin=PA0 dir_pin=PA1 invert_step=0 step_pulse_ticks=40",
+               "finalize_config crc=0"});
+    link.run_for(1000);
+    uint64_t t0 = link.now() + 10000;
+    double x0 = model.nozzle().x;
+    link.send({"reset_step_clock oid=0 clock=" + std::to_string(t0), "set_next_step_dir oid=0 dir=1",
+               "queue_step oid=0 interval=2000 count=800 add=0"});
+    link.run_until(t0 + 801 * 2000);
+    // 0.0125 mm every 2000 ticks (100 us): 125 mm/s from t0 on, the first step at t0 + 100 us.
+    double start = PrinterModel::clock_to_time(t0);
+    path.add(kpp::motion::PullMove{start, 0.1, 125., 0., {x0 + shift, model.nozzle().y, model.nozzle().z},
+                                   {1., 0., 0.}});
+    EXPECT_EQ(checker.checked(), 0u);  // deferred until the path is known
+    checker.check_until(start + 0.1);
+    EXPECT_EQ(checker.checked(), 800u);
+    if (shift == 0.)
+      EXPECT_LE(checker.max_error(), 0.0125 + 1e-9);
+    else
+      EXPECT_NEAR(checker.max_error(), 1., 0.0125 + 1e-9);
+    model.remove_observer(&checker);
+  }
 }
 
 }  // namespace
