@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/webhooks.h"
 #include "modules/virtual_sdcard.h"
 
 namespace kpp {
@@ -22,6 +23,15 @@ PauseResume::PauseResume(const ConfigWrapper& config)
                           "Clears the current paused state without resuming the print");
   gcode_.register_command("CANCEL_PRINT", [this](GCodeCommand& g) { cmd_cancel_print(g); },
                           false, "Cancel the current print");
+  // Front-ends pause, resume and cancel through the API as if the command had been typed.
+  if (auto* webhooks = printer_.try_lookup<WebHooks>("webhooks")) {
+    for (auto [path, script] : {std::pair{"pause_resume/cancel", "CANCEL_PRINT"},
+                                std::pair{"pause_resume/pause", "PAUSE"},
+                                std::pair{"pause_resume/resume", "RESUME"}})
+      webhooks->register_endpoint(path, [this, script = std::string(script)](WebRequest&) {
+        gcode_.run_script(script);
+      });
+  }
 }
 
 Json PauseResume::get_status(double) { return Json{{"is_paused", is_paused_}}; }

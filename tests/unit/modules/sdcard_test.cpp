@@ -9,6 +9,7 @@
 
 #include "core/gcode.h"
 #include "core/printer.h"
+#include "core/webhooks.h"
 #include "modules/pause_resume.h"
 #include "modules/print_stats.h"
 #include "modules/virtual_sdcard.h"
@@ -240,6 +241,19 @@ TEST_F(SdcardTest, DisplayStatus) {
   at(8.0, "SET_DISPLAY_TEXT MSG=\"two words\"\nM117");
   run_until(9.0);
   EXPECT_EQ(status("display_status")["message"], nullptr);
+}
+
+}  // namespace
+}  // namespace kpp
+
+namespace kpp {
+namespace {
+
+TEST_F(SdcardTest, ApiEndpoints) {
+  load();
+  auto eps = printer_.lookup<WebHooks>("webhooks").endpoints();
+  for (const char* p : {"pause_resume/pause", "pause_resume/resume", "pause_resume/cancel"})
+    EXPECT_NE(std::find(eps.begin(), eps.end(), p), eps.end()) << p;
 }
 
 }  // namespace
