@@ -46,13 +46,14 @@ const Value& need_number(const Value& v, char type) {
   return v;
 }
 
+// `type` is an int: va_start after a parameter that undergoes promotion (char) is undefined.
 std::string c_format(const std::string& flags, int width, int precision, const char* length,
-                     char type, ...) {
+                     int type, ...) {
   std::string spec = "%" + flags;
   if (width >= 0) spec += std::to_string(width);
   if (precision >= 0) spec += "." + std::to_string(precision);
   spec += length;
-  spec += type;
+  spec += static_cast<char>(type);
   char buf[512];
   va_list ap;
   va_start(ap, type);
