@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/logging.h"
+#include "core/webhooks.h"
 #include "template/pyliteral.h"
 
 namespace kpp {
@@ -189,6 +190,25 @@ PrinterGCodeMacro::PrinterGCodeMacro(const ConfigWrapper& config) : printer_(con
         printer->invoke_shutdown("Shutdown due to " + msg.str());
         return tmpl::Value("");
       });
+  // Sends the keyword arguments to the API clients that registered `method`; failures (no such
+  // method, no client) are logged, not raised, as in Klipper.
+  call_remote_method_ =
+      tmpl::Value::function("action_call_remote_method", [printer](tmpl::CallArgs& args) {
+        if (args.args.size() != 1 || !args.args[0].is_str())
+          throw tmpl::TemplateError(tmpl::err::kType,
+                                    "_action_call_remote_method() takes 1 positional argument "
+                                    "(the method name) and keyword arguments");
+        Json kwargs = Json::object();
+        for (const auto& [key, value] : args.kwargs) kwargs[key] = value.to_json();
+        auto* webhooks = printer->try_lookup<WebHooks>("webhooks");
+        try {
+          if (!webhooks) throw CommandError("webhooks not available");
+          webhooks->call_remote_method(args.args[0].as_str(), kwargs);
+        } catch (const CommandError& e) {
+          log::error("Remote Call Error: {}", e.what());
+        }
+        return tmpl::Value("");
+      });
 }
 
 MacroTemplate PrinterGCodeMacro::load_template(const ConfigWrapper& config,
@@ -212,8 +232,7 @@ void PrinterGCodeMacro::add_template_context(tmpl::Context& ctx, std::optional<d
   ctx.set("action_emergency_stop", emergency_stop_);
   ctx.set("action_respond_info", respond_info_);
   ctx.set("action_raise_error", raise_error_);
-  // action_call_remote_method needs the API server's remote methods; without one it is not
-  // offered (a macro using it fails with "'action_call_remote_method' is undefined").
+  ctx.set("action_call_remote_method", call_remote_method_);
 }
 
 PrinterGCodeMacro& load_gcode_macro(const ConfigWrapper& config) {

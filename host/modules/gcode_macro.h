@@ -47,15 +47,14 @@ class PrinterGCodeMacro : public PrinterObject {
   [[nodiscard]] MacroTemplate load_template(const ConfigWrapper& config, std::string_view option,
                                             std::optional<std::string> def = {});
   // printer (status of every object, read once per render), action_respond_info,
-  // action_raise_error, action_emergency_stop and, when the API server exists,
-  // action_call_remote_method.
+  // action_raise_error, action_emergency_stop, action_call_remote_method.
   [[nodiscard]] tmpl::Context create_template_context(std::optional<double> eventtime = {});
   void add_template_context(tmpl::Context& ctx, std::optional<double> eventtime = {});
   Printer& get_printer() { return printer_; }
 
  private:
   Printer& printer_;
-  tmpl::Value respond_info_, raise_error_, emergency_stop_;
+  tmpl::Value respond_info_, raise_error_, emergency_stop_, call_remote_method_;
 };
 
 // Named values as a JSON object for a status (values JSON cannot hold become null).

@@ -123,12 +123,16 @@ TEST_F(GCodeMacroTest, ActionFunctions) {
   EXPECT_EQ(printer_.get_state_message().first.rfind("Shutdown due to stop now", 0), 0u);
 }
 
-TEST_F(GCodeMacroTest, ActionCallRemoteMethodIsNotOfferedWithoutAnApiServer) {
-  load("[gcode_macro R]\ngcode:\n  {action_call_remote_method('notify')}\n");
+TEST_F(GCodeMacroTest, ActionCallRemoteMethod) {
+  load("[gcode_macro R]\ngcode:\n  {action_call_remote_method('notify', msg='hi', n=[1])}\n  M777 after\n"
+       "[gcode_macro BAD]\ngcode:\n  {action_call_remote_method(1)}\n");
   ready();
-  EXPECT_EQ(run("R"), (Lines{"!! Error evaluating 'gcode_macro R:gcode': "
-                             "jinja2.exceptions.UndefinedError: "
-                             "'action_call_remote_method' is undefined"}));
+  // No API client registered the method: Klipper logs the failure and the macro goes on.
+  EXPECT_EQ(run("R"), Lines{});
+  EXPECT_EQ(rec_, (Lines{"M777 after"}));
+  auto r = run("BAD");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].rfind("!! Error evaluating 'gcode_macro BAD:gcode': TypeError: ", 0), 0u);
 }
 
 TEST_F(GCodeMacroTest, MacrosCallMacrosButNotThemselves) {
