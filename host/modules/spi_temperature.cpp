@@ -8,6 +8,7 @@
 
 #include "core/logging.h"
 #include "mcu/bus.h"
+#include "modules/spi_temperature.h"
 #include "modules/temperature_sensors.h"
 
 namespace kpp {
@@ -80,28 +81,64 @@ class SpiTemperatureSensor : public TemperatureSensor {
   Callback callback_;
 };
 
-// Signed two's complement value of `bits` bits (sign bit = 1 << (bits - 1)).
+}  // namespace
+
+namespace spi_temp {
+namespace {
+// Two's complement value of the low `bits` bits of v (the datasheets' format; Klipper's Python
+// maps negative values one step off, which matters only below 0 C).
 int64_t sign_extend(uint32_t v, int bits) {
+  uint32_t mask = (bits >= 32) ? 0xffffffffu : ((1u << bits) - 1);
+  v &= mask;
   uint32_t sign = 1u << (bits - 1);
-  return (v & sign) ? -static_cast<int64_t>(((v & (sign - 1)) + 1)) : v;
+  return (v & sign) ? static_cast<int64_t>(v) - (static_cast<int64_t>(1) << bits) : v;
 }
 
-// Thermocouple converters: a signed count of `mult` degrees above `shift` bits.
+// A temperature as a count of `mult` degrees, limited to 0..max_count, shifted into place.
 int64_t thermocouple_adc(double temp, double mult, int64_t max_count, int shift) {
   auto adc = static_cast<int64_t>(temp / mult + 0.5);
   return std::clamp<int64_t>(adc, 0, max_count) << shift;
 }
 
+// Callendar-Van Dusen coefficients of platinum.
+constexpr double kCvdA = 3.9083e-3;
+constexpr double kCvdB = -5.775e-7;
+constexpr int64_t kMax31865AdcMax = 1 << 15;
+}  // namespace
+
+double max6675_temp(uint32_t raw) { return 0.25 * static_cast<double>((raw >> 3) & 0xfff); }
+int64_t max6675_raw(double temp) { return thermocouple_adc(temp, 0.25, 0x1FFF, 3); }
+double max31855_temp(uint32_t raw) { return 0.25 * static_cast<double>(sign_extend(raw >> 18, 14)); }
+int64_t max31855_raw(double temp) { return thermocouple_adc(temp, 0.25, 0x1FFF, 18); }
+double max31856_temp(uint32_t raw) {
+  return 0.0078125 * static_cast<double>(sign_extend(raw >> 5, 19));
+}
+int64_t max31856_raw(double temp) { return thermocouple_adc(temp, 0.0078125, 0x3FFFF, 5); }
+
+double max31865_temp(uint32_t raw, double nominal_r, double reference_r) {
+  double ratio = reference_r / static_cast<double>(kMax31865AdcMax) / nominal_r;
+  double r_div_nominal = static_cast<double>(raw >> 1) * ratio;  // D0 is the fault bit
+  // Solve R/R0 = 1 + A t + B t^2 for t.
+  double discriminant = std::sqrt(kCvdA * kCvdA - 4. * kCvdB * (1. - r_div_nominal));
+  return (-kCvdA + discriminant) / (2. * kCvdB);
+}
+int64_t max31865_raw(double temp, double nominal_r, double reference_r) {
+  double ratio = reference_r / static_cast<double>(kMax31865AdcMax) / nominal_r;
+  temp = std::min(temp, 1768.3);  // platinum melts
+  double r_div_nominal = 1. + kCvdA * temp + kCvdB * temp * temp;
+  auto adc = static_cast<int64_t>(r_div_nominal / ratio + 0.5);
+  return std::clamp<int64_t>(adc, 0, kMax31865AdcMax) << 1;
+}
+}  // namespace spi_temp
+
+namespace {
+
 class Max31856 : public SpiTemperatureSensor {
  public:
   explicit Max31856(const ConfigWrapper& config)
       : SpiTemperatureSensor(config, "MAX31856", build_spi_init(config), 1) {}
-  double calc_temp(uint32_t adc) const override {
-    return 0.0078125 * static_cast<double>(sign_extend(adc >> 5, 19));
-  }
-  int64_t calc_adc(double temp) const override {
-    return thermocouple_adc(temp, 0.0078125, 0x3FFFF, 5);
-  }
+  double calc_temp(uint32_t adc) const override { return spi_temp::max31856_temp(adc); }
+  int64_t calc_adc(double temp) const override { return spi_temp::max31856_raw(temp); }
 
  private:
   static std::vector<uint8_t> build_spi_init(const ConfigWrapper& config) {
@@ -143,10 +180,8 @@ class Max31855 : public SpiTemperatureSensor {
  public:
   explicit Max31855(const ConfigWrapper& config)
       : SpiTemperatureSensor(config, "MAX31855", std::nullopt, 0) {}
-  double calc_temp(uint32_t adc) const override {
-    return 0.25 * static_cast<double>(sign_extend(adc >> 18, 14));
-  }
-  int64_t calc_adc(double temp) const override { return thermocouple_adc(temp, 0.25, 0x1FFF, 18); }
+  double calc_temp(uint32_t adc) const override { return spi_temp::max31855_temp(adc); }
+  int64_t calc_adc(double temp) const override { return spi_temp::max31855_raw(temp); }
 
  private:
   void handle_fault(uint32_t, int fault) override {
@@ -160,10 +195,8 @@ class Max6675 : public SpiTemperatureSensor {
  public:
   explicit Max6675(const ConfigWrapper& config)
       : SpiTemperatureSensor(config, "MAX6675", std::nullopt, 0) {}
-  double calc_temp(uint32_t adc) const override {
-    return 0.25 * static_cast<double>(sign_extend(adc >> 3, 14));
-  }
-  int64_t calc_adc(double temp) const override { return thermocouple_adc(temp, 0.25, 0x1FFF, 3); }
+  double calc_temp(uint32_t adc) const override { return spi_temp::max6675_temp(adc); }
+  int64_t calc_adc(double temp) const override { return spi_temp::max6675_raw(temp); }
 
  private:
   void handle_fault(uint32_t, int fault) override {
@@ -172,39 +205,26 @@ class Max6675 : public SpiTemperatureSensor {
   }
 };
 
-// Callendar-Van Dusen coefficients of platinum.
-constexpr double kCvdA = 3.9083e-3;
-constexpr double kCvdB = -5.775e-7;
-constexpr int64_t kMax31865AdcMax = 1 << 15;
-
 class Max31865 : public SpiTemperatureSensor {
  public:
   explicit Max31865(const ConfigWrapper& config)
-      : Max31865(config, read_ratio(config), build_spi_init(config)) {}
+      : Max31865(config, config.getfloat("rtd_nominal_r", 100., {.above = 0.}),
+                 config.getfloat("rtd_reference_r", 430., {.above = 0.}),
+                 build_spi_init(config)) {}
   double calc_temp(uint32_t adc) const override {
-    adc >>= 1;  // drop the fault bit
-    double r_div_nominal = adc * adc_to_resist_div_nominal_;
-    // Solve R/R0 = 1 + A t + B t^2 for t.
-    double discriminant = std::sqrt(kCvdA * kCvdA - 4. * kCvdB * (1. - r_div_nominal));
-    return (-kCvdA + discriminant) / (2. * kCvdB);
+    return spi_temp::max31865_temp(adc, nominal_r_, reference_r_);
   }
   int64_t calc_adc(double temp) const override {
-    temp = std::min(temp, 1768.3);  // platinum melts
-    double r_div_nominal = 1. + kCvdA * temp + kCvdB * temp * temp;
-    auto adc = static_cast<int64_t>(r_div_nominal / adc_to_resist_div_nominal_ + 0.5);
-    return std::clamp<int64_t>(adc, 0, kMax31865AdcMax) << 1;
+    return spi_temp::max31865_raw(temp, nominal_r_, reference_r_);
   }
 
  private:
-  Max31865(const ConfigWrapper& config, double ratio, std::vector<uint8_t> init)
+  Max31865(const ConfigWrapper& config, double nominal_r, double reference_r,
+           std::vector<uint8_t> init)
       : SpiTemperatureSensor(config, "MAX31865", init, 1),
-        adc_to_resist_div_nominal_(ratio),
+        nominal_r_(nominal_r),
+        reference_r_(reference_r),
         config_reg_(std::move(init)) {}
-  static double read_ratio(const ConfigWrapper& config) {
-    double nominal = config.getfloat("rtd_nominal_r", 100., {.above = 0.});
-    double reference = config.getfloat("rtd_reference_r", 430., {.above = 0.});
-    return reference / static_cast<double>(kMax31865AdcMax) / nominal;
-  }
   static std::vector<uint8_t> build_spi_init(const ConfigWrapper& config) {
     // Bias on, automatic conversion, clear faults (+ 50 Hz filter, 3-wire).
     uint8_t value = 0x80 | 0x40 | 0x02;
@@ -223,7 +243,7 @@ class Max31865 : public SpiTemperatureSensor {
     // Try to clear the fault.
     spi_->spi_send(config_reg_);
   }
-  double adc_to_resist_div_nominal_;
+  double nominal_r_, reference_r_;
   std::vector<uint8_t> config_reg_;
 };
 
