@@ -70,7 +70,8 @@ TEST(SimMachineSpec, ReadsTheDefaultConfig) {
   EXPECT_FALSE(e->has_rail);
   ASSERT_NE(spec.find_heater("extruder"), nullptr);
   EXPECT_TRUE(spec.find_heater("heater_bed")->curve.has_value());
-  EXPECT_TRUE(spec.fans.empty());
+  ASSERT_EQ(spec.fans.size(), 1u);
+  EXPECT_EQ(spec.fans[0].pin.name, "PC2");
   EXPECT_FALSE(spec.probe.has_value());
 }
 
@@ -200,12 +201,7 @@ TEST(SimPrinterModel, HeaterWarmsTheThermistor) {
 }
 
 TEST(SimPrinterModel, SoftPwmFanSpeed) {
-  std::ifstream f(kDefaultConfig);
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  MachineSpec spec = MachineSpec::from_file(write_config(text + "\n[fan]\npin: PC2\n"));
-  ASSERT_EQ(spec.fans.size(), 1u);
-  EXPECT_EQ(spec.fans[0].pin.name, "PC2");
-  PrinterModel model(std::move(spec));
+  PrinterModel model(MachineSpec::from_file(kDefaultConfig));
   SimLink link;  // boots the MCU with no listener; attach the model after it
   Attached attach(model);
   link.send({"allocate_oids count=1",
