@@ -17,10 +17,6 @@ FW_ENUM("i2c_bus_status", "BUS_TIMEOUT", 2);
 FW_ENUM("i2c_bus_status", "START_NACK", 3);
 FW_ENUM("i2c_bus_status", "START_READ_NACK", 4);
 
-namespace {
-
-enum : uint8_t { IF_SOFTWARE = 1, IF_HARDWARE = 2 };
-
 struct I2cDev {
   union {
     I2cConfig hw;
@@ -29,6 +25,8 @@ struct I2cDev {
   uint8_t flags;
 };
 
+namespace {
+enum : uint8_t { IF_SOFTWARE = 1, IF_HARDWARE = 2 };
 }  // namespace
 
 FW_COMMAND(command_config_i2c, "config_i2c oid=%c");
@@ -36,10 +34,37 @@ void command_config_i2c(uint32_t* args) {
   oid_alloc_t<I2cDev>(static_cast<uint8_t>(args[0]), command_config_i2c);
 }
 
-namespace {
-I2cDev* i2cdev_lookup(uint32_t oid) {
-  return oid_lookup_t<I2cDev>(static_cast<uint8_t>(oid), command_config_i2c);
+I2cDev* i2cdev_oid_lookup(uint8_t oid) { return oid_lookup_t<I2cDev>(oid, command_config_i2c); }
+
+int i2c_dev_write(I2cDev* i2c, uint8_t write_len, uint8_t* write) {
+  if (i2c->flags & IF_SOFTWARE) return i2c_software_write(i2c->sw, write_len, write);
+  if (i2c->flags & IF_HARDWARE) return i2c_write(i2c->hw, write_len, write);
+  fw_shutdown("I2C bus not configured");
 }
+
+int i2c_dev_read(I2cDev* i2c, uint8_t reg_len, uint8_t* reg, uint8_t read_len, uint8_t* read) {
+  if (i2c->flags & IF_SOFTWARE) return i2c_software_read(i2c->sw, reg_len, reg, read_len, read);
+  if (i2c->flags & IF_HARDWARE) return i2c_read(i2c->hw, reg_len, reg, read_len, read);
+  fw_shutdown("I2C bus not configured");
+}
+
+void i2c_shutdown_on_err(int status) {
+  switch (status) {
+    case I2C_BUS_NACK:
+      fw_shutdown("I2C NACK");
+    case I2C_BUS_START_NACK:
+      fw_shutdown("I2C START NACK");
+    case I2C_BUS_START_READ_NACK:
+      fw_shutdown("I2C START READ NACK");
+    case I2C_BUS_TIMEOUT:
+      fw_shutdown("I2C Timeout");
+    default:
+      break;
+  }
+}
+
+namespace {
+I2cDev* i2cdev_lookup(uint32_t oid) { return i2cdev_oid_lookup(static_cast<uint8_t>(oid)); }
 uint8_t check_address(uint32_t addr) {
   if (addr > 0x7f) fw_shutdown("Invalid I2C address");
   return static_cast<uint8_t>(addr);
@@ -78,15 +103,8 @@ void command_i2c_transfer(uint32_t* args) {
   uint8_t read_len = static_cast<uint8_t>(args[3]);
   uint8_t read[48];
   memset(read, 0, sizeof(read));
-  int status;
-  if (!(i2c->flags & (IF_SOFTWARE | IF_HARDWARE)))
-    fw_shutdown("I2C bus not configured");
-  if (i2c->flags & IF_SOFTWARE)
-    status = read_len ? i2c_software_read(i2c->sw, write_len, write, read_len, read)
-                      : i2c_software_write(i2c->sw, write_len, write);
-  else
-    status = read_len ? i2c_read(i2c->hw, write_len, write, read_len, read)
-                      : i2c_write(i2c->hw, write_len, write);
+  int status = read_len ? i2c_dev_read(i2c, write_len, write, read_len, read)
+                        : i2c_dev_write(i2c, write_len, write);
   FW_RESPONSE(resp_i2c_response, "i2c_response oid=%c i2c_bus_status=%c response=%*s");
   fw_sendf(resp_i2c_response, oid, static_cast<uint8_t>(status), Bytes{read, read_len});
 }

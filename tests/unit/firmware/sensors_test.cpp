@@ -217,6 +217,152 @@ TEST(FirmwareAdxl345, DrainsFifoIntoBulkReports) {
   EXPECT_EQ(chip.n, before);  // polling stopped
 }
 
+// An MPU-9250 at 0x68 on i2c0 with `fifo` bytes queued; fifo reads return consecutive bytes.
+struct Mpu9250Model : PinRecorder {
+  int fifo = 0, next = 0, overflow_int = 0;
+  int i2c_read(uint32_t, uint8_t addr, const uint8_t* reg, uint8_t reg_len, uint8_t* d,
+               uint8_t len, uint64_t) override {
+    if (addr != 0x68 || reg_len != 1) return 3;
+    if (reg[0] == 0x72 && len == 2) {
+      d[0] = static_cast<uint8_t>(fifo >> 8);
+      d[1] = static_cast<uint8_t>(fifo);
+    } else if (reg[0] == 0x74) {
+      for (uint8_t i = 0; i < len; i++) d[i] = static_cast<uint8_t>(next++);
+      fifo -= len;
+    } else if (reg[0] == 0x3A && len == 1) {
+      d[0] = overflow_int ? 0x10 : 0;
+    }
+    return 0;
+  }
+};
+
+TEST(FirmwareMpu9250, ReadsFifoBlocksIntoBulkReports) {
+  SimLink link;
+  Mpu9250Model chip;
+  link.send({"allocate_oids count=2", "config_i2c oid=0",
+             "i2c_set_bus oid=0 i2c_bus=i2c0 rate=400000 address=104",
+             "config_mpu9250 oid=1 i2c_oid=0", "finalize_config crc=0"});
+  link.run_for(1000);
+  chip.fifo = 100;  // two full blocks and 4 bytes
+  link.send("query_mpu9250 oid=1 rest_ticks=2000");
+  auto msgs = named(link.run_for(3000), "sensor_bulk_data");
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0]["sequence"], 0);
+  EXPECT_EQ(msgs[1]["sequence"], 1);
+  ASSERT_EQ(msgs[1].bufs.at("data").size(), 48u);
+  EXPECT_EQ(static_cast<uint8_t>(msgs[1].bufs.at("data")[0]), 48);
+  EXPECT_EQ(chip.fifo, 4);
+  chip.overflow_int = 1;
+  Msg st = link.query("query_mpu9250_status oid=1", "sensor_bulk_status");
+  EXPECT_EQ(st["next_sequence"], 2);
+  EXPECT_EQ(st["buffered"], 4);
+  EXPECT_EQ(st["possible_overflows"], 1);
+  link.send("query_mpu9250 oid=1 rest_ticks=0");
+  link.run_for(1000);
+  chip.fifo = 96;
+  EXPECT_TRUE(named(link.run_for(20000), "sensor_bulk_data").empty());
+}
+
+TEST(FirmwareMpu9250, BusErrorShutsDown) {
+  SimLink link;
+  Mpu9250Model chip;
+  link.send({"allocate_oids count=2", "config_i2c oid=0",
+             "i2c_set_bus oid=0 i2c_bus=i2c0 rate=400000 address=105",  // nobody at 0x69
+             "config_mpu9250 oid=1 i2c_oid=0", "finalize_config crc=0",
+             "query_mpu9250 oid=1 rest_ticks=2000"});
+  EXPECT_EQ(shutdown_reason(link, link.run_for(5000)), "I2C START NACK");
+}
+
+// A LIS2DW on SPI with `fifo` samples queued: x = n, y = 2n, z = -n, little endian.
+struct Lis2dwSpiModel : PinRecorder {
+  int fifo = 0, n = 0;
+  void spi_transfer(uint32_t, uint8_t, uint8_t* d, uint8_t len, uint64_t) override {
+    if (d[0] == (0x28 | 0x80) && len == 7) {
+      int16_t v[3] = {static_cast<int16_t>(n), static_cast<int16_t>(2 * n),
+                      static_cast<int16_t>(-n)};
+      for (int i = 0; i < 3; i++) {
+        d[1 + 2 * i] = static_cast<uint8_t>(v[i]);
+        d[2 + 2 * i] = static_cast<uint8_t>(v[i] >> 8);
+      }
+      if (fifo) fifo--, n++;
+    } else if (d[0] == (0x2f | 0x80) && len == 2) {
+      d[1] = static_cast<uint8_t>(fifo);
+    }
+  }
+};
+
+TEST(FirmwareLis2dw, SpiSamplesUntilFifoEmpty) {
+  SimLink link;
+  Lis2dwSpiModel chip;
+  link.send({"allocate_oids count=2", "config_spi oid=0 pin=PA4 cs_active_high=0",
+             "spi_set_bus oid=0 spi_bus=spi0 mode=3 rate=5000000",
+             "config_lis2dw oid=1 bus_oid=0 bus_oid_type=spi lis_chip_type=LIS2DW",
+             "finalize_config crc=0"});
+  link.run_for(1000);
+  chip.fifo = 12;
+  link.send("query_lis2dw oid=1 rest_ticks=2000");
+  auto msgs = named(link.run_for(3000), "sensor_bulk_data");
+  // 12 samples read (the last leaves the fifo empty): 8 per 48-byte report, 4 buffered.
+  ASSERT_EQ(msgs.size(), 1u);
+  const std::string& d = msgs[0].bufs.at("data");
+  ASSERT_EQ(d.size(), 48u);
+  EXPECT_EQ(static_cast<uint8_t>(d[6]), 1);     // sample 1: x = 1
+  EXPECT_EQ(static_cast<uint8_t>(d[8]), 2);     // y = 2
+  EXPECT_EQ(static_cast<uint8_t>(d[10]), 0xff);  // z = -1
+  EXPECT_EQ(static_cast<uint8_t>(d[11]), 0xff);
+  EXPECT_EQ(chip.n, 12);
+  chip.fifo = 3;
+  Msg st = link.query("query_lis2dw_status oid=1", "sensor_bulk_status");
+  EXPECT_EQ(st["buffered"], 4 * 6 + 3 * 6);
+}
+
+// A LIS3DH on I2C (0x19): register reads need the auto-increment bit for multi-byte reads.
+struct Lis3dhI2cModel : PinRecorder {
+  int fifo = 0, reads = 0;
+  int i2c_read(uint32_t, uint8_t addr, const uint8_t* reg, uint8_t, uint8_t* d, uint8_t len,
+               uint64_t) override {
+    if (addr != 0x19) return 3;
+    if (reg[0] == (0x28 | 0x80) && len == 6) {
+      for (int i = 0; i < 6; i++) d[i] = static_cast<uint8_t>(reads);
+      reads++;
+      if (fifo) fifo--;
+    } else if (reg[0] == 0x2f && len == 1) {
+      d[0] = static_cast<uint8_t>(fifo ? fifo : 0x20);  // bit 5: empty
+    } else {
+      return 1;
+    }
+    return 0;
+  }
+};
+
+TEST(FirmwareLis2dw, Lis3dhOnI2c) {
+  SimLink link;
+  Lis3dhI2cModel chip;
+  link.send({"allocate_oids count=2", "config_i2c oid=0",
+             "i2c_set_bus oid=0 i2c_bus=i2c1 rate=400000 address=25",
+             "config_lis2dw oid=1 bus_oid=0 bus_oid_type=i2c lis_chip_type=LIS3DH",
+             "finalize_config crc=0"});
+  link.run_for(1000);
+  chip.fifo = 5;
+  link.send("query_lis2dw oid=1 rest_ticks=2000");
+  auto all = link.run_for(3000);
+  EXPECT_EQ(shutdown_reason(link, all), "");
+  EXPECT_EQ(chip.reads, 5);
+  Msg st = link.query("query_lis2dw_status oid=1", "sensor_bulk_status");
+  EXPECT_EQ(st["buffered"], 5 * 6);
+  link.send("query_lis2dw oid=1 rest_ticks=0");
+  link.run_for(1000);
+  chip.fifo = 5;
+  link.run_for(10000);
+  EXPECT_EQ(chip.reads, 5);
+}
+
+TEST(FirmwareLis2dw, BadBusType) {
+  SimLink link;
+  link.send({"allocate_oids count=2", "config_lis2dw oid=1 bus_oid=0 bus_oid_type=2 lis_chip_type=0"});
+  EXPECT_EQ(shutdown_reason(link, link.run_for(1000)), "bus_type invalid");
+}
+
 // ---- neopixel ----
 
 TEST(FirmwareNeopixel, UpdateAndSend) {
