@@ -13,6 +13,8 @@
 
 namespace kpp {
 
+class WebRequest;
+
 class QueryEndstops : public PrinterObject {
  public:
   explicit QueryEndstops(const ConfigWrapper& config);
@@ -21,6 +23,10 @@ class QueryEndstops : public PrinterObject {
 
  private:
   void cmd_query_endstops(GCodeCommand& gcmd);
+  // Read every endstop at `print_time` into last_state_.
+  void query(double print_time);
+  // query_endstops/status: {"x": "open", "z": "TRIGGERED", ...}
+  void handle_status(WebRequest& req);
 
   Printer& printer_;
   std::vector<std::pair<std::shared_ptr<McuEndstop>, std::string>> endstops_;

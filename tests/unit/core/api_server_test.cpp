@@ -12,7 +12,8 @@ using testing::ApiPrinter;
 using testing::ApiTestClient;
 using testing::now_seconds;
 
-const char* const kConfig = "[mcu]\nserial: /dev/null\n";
+const char* const kConfig =
+    "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 300\nmax_accel: 3000\n";
 
 // A printer object whose status tests change through G-code.
 class Counter : public PrinterObject {

@@ -23,7 +23,9 @@ class Silent : public PrinterObject {};
 
 class ApiStatusTest : public ::testing::Test {
  protected:
-  ApiStatusTest() : p_("[mcu]\nserial: /dev/null\n") {
+  ApiStatusTest()
+      : p_("[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 300\n"
+           "max_accel: 3000\n") {
     auto& printer = p_.printer();
     auto counter = std::make_shared<Counter>();
     Counter* raw = counter.get();
