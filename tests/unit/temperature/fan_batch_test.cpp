@@ -107,5 +107,29 @@ TEST(FanBatch, SetPinErrors) {
   EXPECT_EQ(lines_with(run, "queue_digital_out").size(), 0u);
 }
 
+TEST(FanBatch, MultiPinDrivesEveryPin) {
+  auto run = run_batch(kBase + "[multi_pin part_fans]\npins: PH6, PG5\n"
+                               "[fan]\npin: multi_pin:part_fans\nkick_start_time: 0\n",
+                       "M106 S255\nG4 P500\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  EXPECT_EQ(lines_with(run, "config_digital_out"),
+            (std::vector<std::string>{
+                "config_digital_out oid=0 pin=PH6 value=0 default_value=0 max_duration=0",
+                "config_digital_out oid=1 pin=PG5 value=0 default_value=0 max_duration=0"}));
+  EXPECT_EQ(lines_with(run, "queue_digital_out oid=0").size(), 3u);  // start, on, off at exit
+  EXPECT_EQ(lines_with(run, "queue_digital_out oid=1").size(), 3u);
+}
+
+TEST(FanBatch, MultiPinErrors) {
+  auto run = run_batch(kBase + "[fan]\npin: multi_pin:nosuch\n");
+  EXPECT_EQ(run.result, "error_exit");
+  EXPECT_NE(run.state.find("multi_pin nosuch not configured"), std::string::npos) << run.state;
+  auto twice = run_batch(kBase + "[multi_pin m]\npins: PH6\n[fan]\npin: multi_pin:m\n"
+                                 "[fan_generic other]\npin: multi_pin:m\n");
+  EXPECT_EQ(twice.result, "error_exit");
+  EXPECT_NE(twice.state.find("Can not use multi_pin m more than once"), std::string::npos)
+      << twice.state;
+}
+
 }  // namespace
 }  // namespace kpp
