@@ -121,13 +121,18 @@ TEST(FanBatch, MultiPinDrivesEveryPin) {
 }
 
 TEST(FanBatch, MultiPinErrors) {
-  auto run = run_batch(kBase + "[fan]\npin: multi_pin:nosuch\n");
+  // Without any [multi_pin] section the chip does not exist (Klipper's message too).
+  auto none = run_batch(kBase + "[fan]\npin: multi_pin:nosuch\n");
+  EXPECT_EQ(none.result, "error_exit");
+  EXPECT_NE(none.state.find("Unknown pin chip name 'multi_pin'"), std::string::npos)
+      << none.state;
+  auto run = run_batch(kBase + "[multi_pin m]\npins: PH6\n[fan]\npin: multi_pin:nosuch\n");
   EXPECT_EQ(run.result, "error_exit");
   EXPECT_NE(run.state.find("multi_pin nosuch not configured"), std::string::npos) << run.state;
   auto twice = run_batch(kBase + "[multi_pin m]\npins: PH6\n[fan]\npin: multi_pin:m\n"
                                  "[fan_generic other]\npin: multi_pin:m\n");
   EXPECT_EQ(twice.result, "error_exit");
-  EXPECT_NE(twice.state.find("Can not use multi_pin m more than once"), std::string::npos)
+  EXPECT_NE(twice.state.find("pin m used multiple times in config"), std::string::npos)
       << twice.state;
 }
 
