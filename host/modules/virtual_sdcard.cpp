@@ -17,6 +17,10 @@ namespace {
 
 constexpr size_t kReadChunk = 8192;
 
+// on_error_gcode's default, as Klipper's: turn the heaters off when there are any.
+constexpr const char* kDefaultErrorGcode =
+    "\n{% if 'heaters' in printer %}\n   TURN_OFF_HEATERS\n{% endif %}\n";
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -59,7 +63,9 @@ VirtualSD::VirtualSD(const ConfigWrapper& config)
       reactor_(printer_.get_reactor()),
       gcode_(printer_.lookup<GCodeDispatch>("gcode")),
       print_stats_(printer_.load<PrintStats>(config, "print_stats")),
-      dirname_(expand_path(config.get("path"))) {
+      dirname_(expand_path(config.get("path"))),
+      on_error_gcode_(
+          load_gcode_macro(config).load_template(config, "on_error_gcode", kDefaultErrorGcode)) {
   printer_.register_event_handler<>("klippy:shutdown", [this] { handle_shutdown(); });
   gcode_.register_command("M20", [this](GCodeCommand& g) { cmd_m20(g); });
   gcode_.register_command("M21", [](GCodeCommand& g) { g.respond_raw("SD card ok"); });
@@ -295,13 +301,10 @@ void VirtualSD::work(double) {
       gcode_.run_script(lines.back());
     } catch (const CommandError& e) {
       error = e.what();
-      // Klipper's default on_error_gcode.
-      if (gcode_.has_command("TURN_OFF_HEATERS")) {
-        try {
-          gcode_.run_script("TURN_OFF_HEATERS");
-        } catch (const std::exception& e2) {
-          log::warning("virtual_sdcard on_error: {}", e2.what());
-        }
+      try {
+        gcode_.run_script(on_error_gcode_.render());
+      } catch (const std::exception& e2) {
+        log::warning("virtual_sdcard on_error: {}", e2.what());
       }
       break;
     } catch (const std::exception& e) {

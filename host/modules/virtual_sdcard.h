@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/gcode.h"
 #include "core/printer.h"
+#include "modules/gcode_macro.h"
 #include "modules/print_stats.h"
 
 namespace kpp {
@@ -53,6 +54,7 @@ class VirtualSD : public PrinterObject {
   GCodeDispatch& gcode_;
   PrintStats& print_stats_;
   std::string dirname_;
+  MacroTemplate on_error_gcode_;
   FILE* file_ = nullptr;
   std::string file_path_;
   int64_t file_position_ = 0, file_size_ = 0;

@@ -47,9 +47,9 @@ class SdcardTest : public ::testing::Test {
   }
   ~SdcardTest() override { std::filesystem::remove_all(dir_); }
 
-  void load(const std::string& extra = "") {
-    file_ = ConfigFile::parse("[virtual_sdcard]\npath: " + dir_ + "\n[pause_resume]\n" +
-                                  "[display_status]\n" + extra,
+  void load(const std::string& sd_options = "") {
+    file_ = ConfigFile::parse("[virtual_sdcard]\npath: " + dir_ + "\n" + sd_options +
+                                  "[pause_resume]\n[display_status]\n",
                               "printer.cfg");
     auto tracker = std::make_shared<ConfigAccessTracker>();
     for (const char* s : {"virtual_sdcard", "pause_resume", "display_status"})
@@ -150,6 +150,15 @@ TEST_F(SdcardTest, ErrorInTheFileStopsThePrint) {
   EXPECT_EQ(ps["message"], "SDCARD_RESET_FILE cannot be run from the sdcard");
   EXPECT_TRUE(said("!! SDCARD_RESET_FILE cannot be run from the sdcard"));
   EXPECT_EQ(status("virtual_sdcard")["file_position"], 6);
+}
+
+TEST_F(SdcardTest, OnErrorGcodeRunsAfterAnError) {
+  write("bad.gcode", "G1 X1\nSDCARD_RESET_FILE\nG1 X2\n");
+  load("on_error_gcode:\n  G1 X{ 40 + 2 }\n");
+  at(1.0, "SDCARD_PRINT_FILE FILENAME=bad.gcode");
+  run_until(10.0);
+  EXPECT_EQ(lines_, (std::vector<std::string>{"G1 X1", "G1 X42"}));
+  EXPECT_EQ(status("print_stats")["state"], "error");
 }
 
 TEST_F(SdcardTest, PauseResumeAndCancel) {
