@@ -70,6 +70,17 @@ CartKinematics::CartKinematics(ToolHead& toolhead, const ConfigWrapper& config, 
     rails_[0]->setup_itersolve([] { return std::make_unique<motion::CoreXZKinematics>('+'); });
     rails_[1]->setup_itersolve(cart('y'));
     rails_[2]->setup_itersolve([] { return std::make_unique<motion::CoreXZKinematics>('-'); });
+  } else if (variant == Variant::kHybridCoreXY) {
+    // Only the Y endstop also stops the X motor (it moves when Y moves).
+    for (auto& s : rails_[0]->get_steppers()) rails_[1]->get_endstops()[0].first->add_stepper(*s);
+    rails_[0]->setup_itersolve([] { return std::make_unique<motion::CoreXYKinematics>('-'); });
+    rails_[1]->setup_itersolve(cart('y'));
+    rails_[2]->setup_itersolve(cart('z'));
+  } else if (variant == Variant::kHybridCoreXZ) {
+    for (auto& s : rails_[0]->get_steppers()) rails_[2]->get_endstops()[0].first->add_stepper(*s);
+    rails_[0]->setup_itersolve([] { return std::make_unique<motion::CoreXZKinematics>('-'); });
+    rails_[1]->setup_itersolve(cart('y'));
+    rails_[2]->setup_itersolve(cart('z'));
   } else {
     for (int i = 0; i < 3; i++) rails_[i]->setup_itersolve(cart("xyz"[i]));
   }
@@ -101,6 +112,8 @@ Pos3 CartKinematics::calc_position(const std::map<std::string, double>& stepper_
   switch (variant_) {
     case Variant::kCoreXY: return {0.5 * (p[0] + p[1]), 0.5 * (p[0] - p[1]), p[2]};
     case Variant::kCoreXZ: return {0.5 * (p[0] + p[2]), p[1], 0.5 * (p[0] - p[2])};
+    case Variant::kHybridCoreXY: return {p[0] + p[1], p[1], p[2]};
+    case Variant::kHybridCoreXZ: return {p[0] + p[2], p[1], p[2]};
     default: return p;
   }
 }
@@ -152,6 +165,16 @@ KPP_REGISTER_KINEMATICS(corexz, "corexz",
                         [](ToolHead& th, const ConfigWrapper& c) -> std::unique_ptr<Kinematics> {
                           return std::make_unique<CartKinematics>(
                               th, c, CartKinematics::Variant::kCoreXZ);
+                        })
+KPP_REGISTER_KINEMATICS(hybrid_corexy, "hybrid_corexy",
+                        [](ToolHead& th, const ConfigWrapper& c) -> std::unique_ptr<Kinematics> {
+                          return std::make_unique<CartKinematics>(
+                              th, c, CartKinematics::Variant::kHybridCoreXY);
+                        })
+KPP_REGISTER_KINEMATICS(hybrid_corexz, "hybrid_corexz",
+                        [](ToolHead& th, const ConfigWrapper& c) -> std::unique_ptr<Kinematics> {
+                          return std::make_unique<CartKinematics>(
+                              th, c, CartKinematics::Variant::kHybridCoreXZ);
                         })
 
 }  // namespace kpp

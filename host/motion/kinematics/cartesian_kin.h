@@ -1,5 +1,6 @@
-// Cartesian, CoreXY and CoreXZ printer kinematics (Klipper's kinematics/cartesian.py,
-// corexy.py, corexz.py): one rail per axis (a belt pair for the core axes), a slower Z.
+// Cartesian, CoreXY, CoreXZ and hybrid CoreXY/CoreXZ printer kinematics (Klipper's
+// kinematics/cartesian.py, corexy.py, corexz.py, hybrid_corexy.py, hybrid_corexz.py): one rail
+// per axis (a belt pair for the core axes), a slower Z. Dual carriages are not supported yet.
 #pragma once
 
 #include <memory>
@@ -24,7 +25,7 @@ struct AxisLimits {
 
 class CartKinematics : public Kinematics {
  public:
-  enum class Variant { kCartesian, kCoreXY, kCoreXZ };
+  enum class Variant { kCartesian, kCoreXY, kCoreXZ, kHybridCoreXY, kHybridCoreXZ };
   CartKinematics(ToolHead& toolhead, const ConfigWrapper& config, Variant variant);
   ~CartKinematics() override;
   std::vector<MotionStepper*> get_steppers() override;

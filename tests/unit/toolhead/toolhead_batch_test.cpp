@@ -163,3 +163,71 @@ TEST(ToolheadBatch, ManualStepperMatchesKlipper) {
 
 }  // namespace
 }  // namespace kpp
+
+namespace kpp {
+namespace {
+
+// An example config of Klipper's without the sections of other modules (extruder, heaters,
+// fan, calibration): its steppers get the same oids as in the golden stream.
+std::string example_without_extras(const std::string& name) {
+  std::ifstream f(kShared + "/klipper/config/" + name + ".cfg");
+  std::string out, line;
+  bool skip = false;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line[0] == '[')
+      skip = line.rfind("[extruder]", 0) == 0 || line.rfind("[heater_bed]", 0) == 0 ||
+             line.rfind("[fan]", 0) == 0 || line.rfind("[delta_calibrate]", 0) == 0;
+    if (!skip) out += line + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> oid_lines(const std::vector<std::string>& lines, int oid) {
+  std::vector<std::string> out;
+  std::string tag = fmt::format(" oid={} ", oid);
+  for (auto& l : lines)
+    if ((l.rfind("queue_step", 0) == 0 || l.rfind("set_next_step_dir", 0) == 0) &&
+        l.find(tag) != std::string::npos)
+      out.push_back(l);
+  return out;
+}
+
+// The moves of test/klippy/move.gcode before its first extrusion.
+const char* kMovesBeforeExtrusion =
+    "G28\nG90\nG1 F6000\nG1 Z1\nG1 X1\nG1 Y1\nG1 Y2\nG4 P100\nG1 Y1.5\nM400\nG1 Y1\n"
+    "G1 X0 Y0\nG1 X1 Z2\nG1 X0 Y1 Z1\n";
+
+class KinematicsGolden : public ::testing::TestWithParam<const char*> {};
+
+// Homing and the first moves of printers.test: every stepper's commands equal real Klipper's
+// (up to the last few, which end differently because our run stops there).
+TEST_P(KinematicsGolden, StepsMatchKlipper) {
+  std::string name = GetParam();
+  auto run = run_batch(example_without_extras(name), kMovesBeforeExtrusion);
+  EXPECT_EQ(run.result, "exit");
+  auto golden = golden_lines("printers/" + name + ".txt.gz");
+  ASSERT_FALSE(golden.empty());
+  for (int oid : {2, 5, 8}) {
+    auto ours = oid_lines(run.lines, oid), ref = oid_lines(golden, oid);
+    ASSERT_GT(ours.size(), 20u) << "oid " << oid;
+    ASSERT_LE(ours.size(), ref.size());
+    for (size_t i = 0; i + 4 < ours.size(); i++)
+      ASSERT_EQ(ours[i], ref[i]) << name << " oid " << oid << " command " << i;
+  }
+}
+
+// example-corexz is left out: Klipper's own command chunking for it differs from run to run
+// (the golden README classes it "multiset"); the full regression case compares it that way.
+INSTANTIATE_TEST_SUITE_P(Examples, KinematicsGolden,
+                         ::testing::Values("example-cartesian", "example-corexy",
+                                           "example-hybrid-corexy",
+                                           "example-hybrid-corexz", "example-delta"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace kpp
