@@ -161,6 +161,7 @@ TEST(ToolheadBatch, ManualStepperMatchesKlipper) {
   EXPECT_EQ(run.lines, expect);
 }
 
+
 }  // namespace
 }  // namespace kpp
 
@@ -228,6 +229,23 @@ INSTANTIATE_TEST_SUITE_P(Examples, KinematicsGolden,
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// Polar: G28 homes the arm (X and Y together) and Z exactly as Klipper does;
+// moves before homing or beyond the arm's reach fail.
+TEST(ToolheadBatch, PolarHomingMatchesKlipper) {
+  std::string cfg = example_without_extras("example-polar");
+  auto run = run_batch(cfg, "G28\n");
+  EXPECT_EQ(run.result, "exit");
+  auto golden = golden_lines("polar/example-polar.txt.gz");
+  for (int oid : {3, 6}) {  // arm, z
+    auto ours = oid_lines(run.lines, oid), ref = oid_lines(golden, oid);
+    ASSERT_GT(ours.size(), 5u) << "oid " << oid;
+    for (size_t i = 0; i + 4 < ours.size(); i++)
+      ASSERT_EQ(ours[i], ref[i]) << "oid " << oid << " command " << i;
+  }
+  EXPECT_EQ(run_batch(cfg, "G1 X10 Y0\n").result, "error_exit");
+  EXPECT_EQ(run_batch(cfg, "G28\nG1 X300 Y10\n").result, "error_exit");
+}
 
 }  // namespace
 }  // namespace kpp
