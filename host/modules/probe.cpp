@@ -10,6 +10,7 @@
 #include "mcu/pins.h"
 #include "modules/gcode_move.h"
 #include "modules/homing.h"
+#include "modules/manual_probe_helper.h"
 #include "motion/stepper.h"
 #include "motion/toolhead.h"
 
@@ -160,6 +161,8 @@ PrinterProbe::PrinterProbe(const ConfigWrapper& config)
                          "Return the status of the z-probe");
   gcode.register_command("PROBE_ACCURACY", [this](GCodeCommand& g) { cmd_probe_accuracy(g); },
                          false, "Probe Z-height accuracy at current XY position");
+  gcode.register_command("PROBE_CALIBRATE", [this](GCodeCommand& g) { cmd_probe_calibrate(g); },
+                         false, "Calibrate the probe's z_offset");
   gcode.register_command("Z_OFFSET_APPLY_PROBE",
                          [this](GCodeCommand& g) { cmd_z_offset_apply_probe(g); }, false,
                          "Adjust the probe's z_offset");
@@ -318,6 +321,27 @@ void PrinterProbe::cmd_probe_accuracy(GCodeCommand& gcmd) {
       "probe accuracy results: maximum {:.6f}, minimum {:.6f}, range {:.6f}, average {:.6f}, "
       "median {:.6f}, standard deviation {:.6f}",
       max_v, min_v, max_v - min_v, avg, median, sigma));
+}
+
+void PrinterProbe::cmd_probe_calibrate(GCodeCommand& gcmd) {
+  ManualProbeSession::verify_none_active(printer_);
+  ProbeParams params = get_probe_params(&gcmd);
+  Pos3 pos = run_single_probe(gcmd);
+  // Lift, put the nozzle where the probe triggered, and let the user find the bed by hand.
+  double probe_z = pos[2];
+  auto& toolhead = printer_.lookup<ToolHead>("toolhead");
+  toolhead.manual_move({pos[0], pos[1], pos[2] + 5.}, params.lift_speed);
+  toolhead.manual_move({pos[0] + x_offset_, pos[1] + y_offset_, pos[2] + 5.}, params.probe_speed);
+  ManualProbeSession::start(printer_, gcmd, [this, probe_z](std::optional<Pos3> kin_pos) {
+    if (!kin_pos) return;
+    double z_offset = probe_z - (*kin_pos)[2];
+    printer_.lookup<GCodeDispatch>("gcode").respond_info(fmt::format(
+        "{}: z_offset: {:.3f}\nThe SAVE_CONFIG command will update the printer config file\n"
+        "with the above and restart the printer.",
+        name_, z_offset));
+    printer_.lookup<PrinterConfig>("configfile")
+        .set(name_, "z_offset", fmt::format("{:.3f}", z_offset));
+  });
 }
 
 void PrinterProbe::cmd_z_offset_apply_probe(GCodeCommand& gcmd) {

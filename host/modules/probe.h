@@ -1,5 +1,5 @@
 // [probe] (Klipper's extras/probe.py): a Z probe on an endstop pin. PROBE, QUERY_PROBE,
-// PROBE_ACCURACY, Z_OFFSET_APPLY_PROBE; the "probe:z_virtual_endstop" pin for homing Z with the
+// PROBE_ACCURACY, PROBE_CALIBRATE, Z_OFFSET_APPLY_PROBE; the "probe:z_virtual_endstop" pin for homing Z with the
 // probe (its position_endstop is z_offset); multi-sample probing with a tolerance and retries.
 // Other modules (bed_mesh, z_tilt, ...) probe through start_session()/ProbeSession.
 #pragma once
@@ -92,6 +92,7 @@ class PrinterProbe : public PrinterObject, public PinChip {
   void cmd_probe(GCodeCommand& gcmd);
   void cmd_query_probe(GCodeCommand& gcmd);
   void cmd_probe_accuracy(GCodeCommand& gcmd);
+  void cmd_probe_calibrate(GCodeCommand& gcmd);
   void cmd_z_offset_apply_probe(GCodeCommand& gcmd);
 
   Printer& printer_;

@@ -188,6 +188,26 @@ TEST(ProbeBatch, AccuracyAndOffsetApply) {
   EXPECT_EQ(applied.size(), 1u);
 }
 
+TEST(ProbeBatch, CalibrateWithTestzAndAccept) {
+  auto run = run_batch(kProbe, "G28\nPROBE_CALIBRATE\nTESTZ Z=-1\nTESTZ Z=-\nACCEPT\nTESTZ Z=1\n");
+  EXPECT_EQ(matching(run.out, "// Z position"),
+            (std::vector<std::string>{"// Z position: ?????? --> 3.000 <-- ??????",
+                                      "// Z position: ?????? --> 2.000 <-- 3.000",
+                                      "// Z position: ?????? --> 1.800 <-- 2.000"}));
+  // The probe triggered at -2; the nozzle touches at 1.8.
+  EXPECT_EQ(matching(run.out, "// probe: z_offset: -3.800").size(), 1u);
+  // The session's commands are gone after ACCEPT.
+  EXPECT_EQ(matching(run.out, "// Unknown command"),
+            (std::vector<std::string>{"// Unknown command:\"TESTZ\""}));
+}
+
+TEST(ProbeBatch, CalibrateAbortAndFailedAccept) {
+  auto run = run_batch(kProbe, "G28\nPROBE_CALIBRATE\nABORT\nPROBE_CALIBRATE\nACCEPT\n");
+  EXPECT_EQ(matching(run.out, "// probe: z_offset").size(), 0u);
+  EXPECT_EQ(matching(run.out, "// Manual probe failed!").size(), 1u);
+  EXPECT_EQ(run.result, "exit");
+}
+
 TEST(SafeZHome, HomesZAtTheSafeSpotAndHops) {
   auto run = run_batch(kProbe + "[safe_z_home]\nhome_xy_position: 100,50\nz_hop: 10\n",
                        "G28\nSHOW\n");
