@@ -222,7 +222,8 @@ TEST_P(KinematicsGolden, StepsMatchKlipper) {
 INSTANTIATE_TEST_SUITE_P(Examples, KinematicsGolden,
                          ::testing::Values("example-cartesian", "example-corexy",
                                            "example-hybrid-corexy",
-                                           "example-hybrid-corexz", "example-delta"),
+                                           "example-hybrid-corexz", "example-delta",
+                                           "example-rotary-delta"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n)
