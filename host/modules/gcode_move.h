@@ -38,6 +38,8 @@ class GCodeMove : public PrinterObject {
   // The G-code position (what a G1 would have to name to stay put).
   Coord get_gcode_position() const;
   double get_gcode_speed() const { return speed_ / speed_factor_; }
+  // G0/G1 (also run directly by modules that split a move into G1s, e.g. gcode_arcs).
+  void cmd_G1(GCodeCommand& gcmd);
 
  private:
   struct SavedState {
@@ -54,7 +56,6 @@ class GCodeMove : public PrinterObject {
   void handle_home_rails_end(const std::vector<int>& axes);
   void do_move(double speed);
 
-  void cmd_G1(GCodeCommand& gcmd);
   void cmd_G92(GCodeCommand& gcmd);
   void cmd_M114(GCodeCommand& gcmd);
   void cmd_M220(GCodeCommand& gcmd);
