@@ -223,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, KinematicsGolden,
                          ::testing::Values("example-cartesian", "example-corexy",
                                            "example-hybrid-corexy",
                                            "example-hybrid-corexz", "example-delta",
-                                           "example-rotary-delta"),
+                                           "example-rotary-delta", "example-deltesian"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n)
