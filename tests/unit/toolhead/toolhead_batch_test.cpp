@@ -250,3 +250,42 @@ TEST(ToolheadBatch, PolarHomingMatchesKlipper) {
 
 }  // namespace
 }  // namespace kpp
+
+namespace kpp {
+namespace {
+
+// [homing_override]: G28 runs the template (whose own G28s home normally) when it homes one
+// of `axes` or names no axis; set_position_z marks Z homed first, so the template may move it.
+TEST(ToolheadBatch, HomingOverride) {
+  std::string cfg = cartesian_cfg() +
+                    "[homing_override]\naxes: z\nset_position_z: 0\n"
+                    "gcode:\n  G28 X\n  G28 Y\n  G1 Z2 F300\n";
+  auto over = run_batch(cfg, "G28\n");
+  ASSERT_EQ(over.result, "exit");
+  auto plain = run_batch(cartesian_cfg(), "G28 X\nG28 Y\n");
+  ASSERT_EQ(plain.result, "exit");
+  // Rails get oids in order (endstop, trsync, stepper): x stepper 2, y 5, z 8.
+  EXPECT_FALSE(oid_lines(over.lines, 2).empty());
+  EXPECT_EQ(oid_lines(over.lines, 2), oid_lines(plain.lines, 2));
+  EXPECT_EQ(oid_lines(over.lines, 5), oid_lines(plain.lines, 5));
+  // Z was not homed (no endstop stop for it) but moved 2 mm: 2 / 8 * 3200 = 800 steps.
+  for (auto& l : over.lines) EXPECT_NE(l, "stepper_stop_on_trigger oid=8 trsync_oid=7");
+  size_t z_steps = 0;
+  for (auto& l : oid_lines(over.lines, 8)) {
+    auto c = l.find(" count=");
+    if (c != std::string::npos) z_steps += std::stoul(l.substr(c + 7));
+  }
+  EXPECT_EQ(z_steps, 800u);
+
+  // G28 X does not home an overridden axis: the normal homing, no template.
+  auto x_only = run_batch(cfg, "G28 X\n");
+  ASSERT_EQ(x_only.result, "exit");
+  EXPECT_TRUE(oid_lines(x_only.lines, 5).empty());
+  EXPECT_TRUE(oid_lines(x_only.lines, 8).empty());
+  // Without set_position_z the template's Z move fails (Z not homed).
+  auto unhomed = run_batch(cartesian_cfg() + "[homing_override]\ngcode:\n  G1 Z2\n", "G28\n");
+  EXPECT_EQ(unhomed.result, "error_exit");
+}
+
+}  // namespace
+}  // namespace kpp
