@@ -217,6 +217,20 @@ TEST_P(KinematicsGolden, StepsMatchKlipper) {
   }
 }
 
+// Winch: G28 only declares the origin (no endstops); the four cables' steps for the first
+// moves of printers.test equal Klipper's.
+TEST(ToolheadBatch, WinchStepsMatchKlipper) {
+  auto run = run_batch(example_without_extras("example-winch"), kMovesBeforeExtrusion);
+  EXPECT_EQ(run.result, "exit");
+  auto golden = golden_lines("printers/example-winch.txt.gz");
+  for (int oid : {0, 1, 2, 3}) {
+    auto ours = oid_lines(run.lines, oid), ref = oid_lines(golden, oid);
+    ASSERT_GT(ours.size(), 5u) << "oid " << oid;
+    for (size_t i = 0; i + 4 < ours.size(); i++)
+      ASSERT_EQ(ours[i], ref[i]) << "oid " << oid << " command " << i;
+  }
+}
+
 // example-corexz is left out: Klipper's own command chunking for it differs from run to run
 // (the golden README classes it "multiset"); the full regression case compares it that way.
 INSTANTIATE_TEST_SUITE_P(Examples, KinematicsGolden,
