@@ -1,5 +1,6 @@
 // klippy: the Klipper++ host daemon. Same command line as Klipper's klippy.py.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ std::string cpu_info() {
 int main(int argc, char** argv) {
   CLI::App app{"Klipper++ host software (klippy)"};
   std::string config_file, input_tty = "/tmp/printer", api_socket, log_file, debug_input,
-                           debug_output;
+                           debug_output, link_faults;
   std::vector<std::string> dictionaries;
   bool verbose = false;
   app.add_option("config", config_file, "Printer config file")->required();
@@ -54,7 +55,12 @@ int main(int argc, char** argv) {
                  "File to read for mcu protocol dictionary ([mcu_name=]file)")
       ->take_all()
       ->allow_extra_args(false);
+  app.add_option("--link-faults", link_faults,
+                 "Inject faults into the MCU links, e.g. drop=0.01,corrupt=0.01,seed=7 "
+                 "(see docs/link.md; also the KPP_LINK_FAULTS environment variable)");
   CLI11_PARSE(app, argc, argv);
+  // A link or client that goes away must show up as an error, not kill the host.
+  signal(SIGPIPE, SIG_IGN);
 
   kpp::StartArgs args;
   args.config_file = config_file;
@@ -72,6 +78,7 @@ int main(int argc, char** argv) {
       args.dictionaries[d.substr(0, eq)] = d.substr(eq + 1);
   }
   args.cpu_info = cpu_info();
+  if (!link_faults.empty()) args.extra["link_faults"] = link_faults;
 
   kpp::log::set_level(verbose ? kpp::log::Level::kDebug : kpp::log::Level::kInfo);
   if (!log_file.empty()) kpp::log::open_file(log_file);

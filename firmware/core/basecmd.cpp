@@ -213,6 +213,10 @@ void stats_update(uint32_t start, uint32_t cur) {
   count = sum = sumsq = 0;
 }
 
+void basecmd_power_on() {
+  g_stats_send_time = g_stats_send_time_high = 0;
+}
+
 void basecmd_reset() {
   g_oids = nullptr;
   g_oid_count = 0;

@@ -35,6 +35,8 @@ inline T* oid_lookup_t(uint8_t oid, OidType type) {
 bool config_is_finalized();
 // Forget every oid, the configuration and the move queue (see firmware_reset()).
 void basecmd_reset();
+// At power-on (the clock starts again from 0): forget the uptime's high word as well.
+void basecmd_power_on();
 
 // ---- move queue ----
 struct MoveNode {

@@ -8,16 +8,21 @@
 
 #include "core/gcode.h"
 #include "core/printer.h"
+#include "core/stats.h"
 
 namespace kpp {
 
-class GCodeIO : public PrinterObject {
+class GCodeIO : public PrinterObject, public StatsProvider {
  public:
   // `fd` is the pty master or the batch input file; `is_fileinput` selects batch behaviour.
   GCodeIO(Printer& printer, int fd, bool is_fileinput);
   ~GCodeIO() override;
 
   uint64_t bytes_read() const { return bytes_read_; }
+  // "gcodein=<bytes read>" for the Stats line.
+  StatsEntry stats(double /*eventtime*/) override {
+    return {false, "gcodein=" + std::to_string(bytes_read_)};
+  }
 
  private:
   void handle_ready();

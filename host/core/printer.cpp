@@ -189,6 +189,10 @@ void Printer::connect(double /*eventtime*/) {
     log::error("Config error: {}", e.what());
     set_state(fmt::format("{}\n{}", e.what(), kMessageRestart));
     return;
+  } catch (const McuError& e) {
+    log::error("MCU error during connect: {}", e.what());
+    set_state(fmt::format("{}\n{}", e.what(), kMessageMcuConnectError));
+    return;
   } catch (const std::exception& e) {
     log::error("Unhandled exception during connect: {}", e.what());
     set_state(fmt::format("Internal error during connect: {}\n{}", e.what(), kMessageRestart));
@@ -267,13 +271,31 @@ void Printer::set_rollover_info(const std::string& name, const std::string& info
 std::string Printer::run() {
   log::info("Start printer at {:.1f}", reactor_.monotonic());
   reactor_.run();
+  return finish_run();
+}
+
+std::string Printer::finish_run() {
   std::string result = run_result_;
-  try {
-    if (result == "firmware_restart") send_event("klippy:firmware_restart");
-    send_event("klippy:disconnect");
-  } catch (const std::exception& e) {
-    log::error("Unhandled exception during post run: {}", e.what());
+  auto post_run = [this, result] {
+    try {
+      if (result == "firmware_restart") send_event("klippy:firmware_restart");
+      send_event("klippy:disconnect");
+    } catch (const std::exception& e) {
+      log::error("Unhandled exception during post run: {}", e.what());
+    }
+  };
+  if (is_batch_mode()) {
+    post_run();
+    return result;
   }
+  // The restart handlers wait (a reset command must reach the MCU before the link closes):
+  // run them inside the loop, so that waits let the MCU links work (in virtual time nothing
+  // else would move them).
+  reactor_.register_callback([this, post_run](double) {
+    post_run();
+    reactor_.end();
+  });
+  reactor_.run();
   return result;
 }
 

@@ -172,6 +172,11 @@ class Printer {
 
   // Load the config, connect, run until request_exit(); returns the exit result.
   std::string run();
+  // For hosts that drive the reactor themselves (the in-process test harness): the result
+  // request_exit() was given ("" while running), and the end of run() after the reactor
+  // stopped for it (firmware_restart and disconnect events); returns the result.
+  const std::string& exit_result() const { return run_result_; }
+  std::string finish_run();
 
   // The configuration (valid once run() read it).
   const ConfigWrapper& get_config() const;

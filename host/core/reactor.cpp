@@ -65,6 +65,7 @@ class VirtualTimeSource : public TimeSource {
  public:
   explicit VirtualTimeSource(double start) : now_(start) {}
   double monotonic() override { return now_; }
+  bool is_virtual() const override { return true; }
   void sleep_until(double until) override {
     if (until > now_ && until < Reactor::kNever) now_ = until;
   }
@@ -89,7 +90,7 @@ std::unique_ptr<TimeSource> make_virtual_time_source(double start) {
 }
 
 Reactor::Reactor(std::unique_ptr<TimeSource> time) : time_(std::move(time)) {
-  virtual_time_ = dynamic_cast<VirtualTimeSource*>(time_.get()) != nullptr;
+  virtual_time_ = time_->is_virtual();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   async_event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ < 0 || async_event_fd_ < 0) throw std::runtime_error("reactor: epoll/eventfd failed");

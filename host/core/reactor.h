@@ -34,6 +34,8 @@ class TimeSource {
   virtual int wait(int epfd, epoll_event* events, int max_events, double until) = 0;
   // Block the thread until `until` (used outside the loop, e.g. during start-up).
   virtual void sleep_until(double until) = 0;
+  // True when time only moves when the loop is idle (nothing may wait for real time then).
+  virtual bool is_virtual() const { return false; }
 };
 
 std::unique_ptr<TimeSource> make_real_time_source();

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/logging.h"
+#include "mcu/canbus_ids.h"
 #include "mcu/compat.h"
 #include "mcu/pins.h"
 
@@ -113,11 +114,12 @@ Mcu::Mcu(const ConfigWrapper& config, std::unique_ptr<ClockSync> clocksync)
     : printer_(config.get_printer()),
       name_(mcu_name_of(config.get_name())),
       clocksync_(std::move(clocksync)),
-      serial_(printer_.get_reactor(), fmt::format("mcu '{}': ", name_)) {
+      serial_(printer_.get_reactor(), fmt::format("mcu '{}': ", name_), name_) {
   auto canbus_uuid = config.get_opt("canbus_uuid");
   if (canbus_uuid) {
     serialport_ = *canbus_uuid;
-    config.get("canbus_interface", "can0");
+    canbus_iface_ = config.get("canbus_interface", "can0");
+    CanbusIds::get(printer_).add_uuid(config, serialport_, *canbus_iface_);
   } else {
     serialport_ = config.get("serial");
     if (!(serialport_.starts_with("/dev/rpmsg_") || serialport_.starts_with("/tmp/klipper_host_")))
@@ -137,17 +139,22 @@ Mcu::Mcu(const ConfigWrapper& config, std::unique_ptr<ClockSync> clocksync)
   max_stepper_error_ =
       config.getfloat("max_stepper_error", kDefaultMaxStepperError, FloatLimits{.minval = 0.});
   printer_.lookup<PrinterPins>("pins").register_chip(name_, *this);
+  printer_.register_event_handler("klippy:firmware_restart",
+                                  std::function<void()>([this] { firmware_restart(); }));
   printer_.register_event_handler("klippy:mcu_identify",
                                   std::function<void()>([this] { handle_mcu_identify(); }));
   printer_.register_event_handler("klippy:connect",
                                   std::function<void()>([this] { handle_connect(); }));
   printer_.register_event_handler("klippy:shutdown",
-                                  std::function<void()>([this] { handle_shutdown(); }));
+                                  std::function<void()>([this] { handle_shutdown(false); }));
   printer_.register_event_handler("klippy:disconnect",
                                   std::function<void()>([this] { handle_disconnect(); }));
 }
 
-Mcu::~Mcu() = default;
+Mcu::~Mcu() {
+  // The clock sync refers to the serial reader, which goes first.
+  clocksync_->disconnect();
+}
 
 bool Mcu::is_fileoutput() const { return is_batch_mode(printer_.get_start_args()); }
 
@@ -182,11 +189,16 @@ void Mcu::flush_moves(double print_time, double /*clear_history_time*/) {
 
 std::pair<double, double> Mcu::check_active(double print_time, double eventtime) {
   auto res = clocksync_->calibrate_clock(print_time, eventtime);
-  if (clocksync_->is_active() || is_fileoutput() || is_timeout_) return res;
+  check_timeout(eventtime);
+  return res;
+}
+
+void Mcu::check_timeout(double eventtime) {
+  if (clocksync_->is_active() || is_fileoutput() || is_timeout_ || !serial_.is_connected())
+    return;
   is_timeout_ = true;
   log::info("Timeout with MCU '{}' (eventtime={:f})", name_, eventtime);
   printer_.invoke_shutdown(fmt::format("Lost communication with MCU '{}'", name_));
-  return res;
 }
 
 double Mcu::estimated_print_time(double eventtime) const {
@@ -282,13 +294,12 @@ void Mcu::connect_file() {
 }
 
 void Mcu::handle_mcu_identify() {
-  if (!is_fileoutput())
-    throw McuError(fmt::format(
-        "mcu '{}': live connections are not available in this build (batch mode only)", name_));
-  connect_file();
+  if (is_fileoutput())
+    connect_file();
+  else
+    connect_live();
   const auto& dict = serial_.dictionary();
-  log::info("Loaded MCU '{}' {} commands ({} / {})", name_, dict.messages().size(),
-            dict.version(), dict.build_versions());
+  log::info("{}", log_info());
   PinResolver& resolver = printer_.lookup<PrinterPins>("pins").get_pin_resolver(name_);
   for (auto& [cname, value] : dict.constants()) {
     if (!cname.starts_with("RESERVE_PINS_")) continue;
@@ -301,7 +312,19 @@ void Mcu::handle_mcu_identify() {
     }
   }
   mcu_freq_ = get_constant_float("CLOCK_FREQ");
+  stats_sumsq_base_ = dict.constant_float("STATS_SUMSQ_BASE", 256.);
   emergency_stop_cmd_ = lookup_command("emergency_stop");
+  reset_cmd_ = try_lookup_command("reset");
+  config_reset_cmd_ = try_lookup_command("config_reset");
+  bool ext_only = !reset_cmd_ && !config_reset_cmd_;
+  if (!restart_method_ && !dict.has_constant("SERIAL_BAUD") && !ext_only)
+    restart_method_ = "command";
+  if (dict.constant_int("CANBUS_BRIDGE", 0) && !is_mcu_bridge_) {
+    // A USB-to-CAN bridge restarts after the MCUs behind it.
+    is_mcu_bridge_ = true;
+    printer_.register_event_handler("klippy:firmware_restart",
+                                    std::function<void()>([this] { firmware_restart(true); }));
+  }
   status_info_["mcu_version"] = dict.version();
   status_info_["mcu_build_versions"] = dict.build_versions();
   Json constants = Json::object();
@@ -318,6 +341,7 @@ void Mcu::handle_mcu_identify() {
   register_response([this](const McuResponse& r) { handle_shutdown_response(r); }, "shutdown");
   register_response([this](const McuResponse& r) { handle_shutdown_response(r); },
                     "is_shutdown");
+  register_response([this](const McuResponse& r) { handle_mcu_stats(r); }, "stats");
 }
 
 void Mcu::send_config(std::optional<uint32_t> prev_crc) {
@@ -358,8 +382,11 @@ void Mcu::send_config(std::optional<uint32_t> prev_crc) {
   uint32_t crc = static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(joined.data()), static_cast<uInt>(joined.size())));
   add_config_cmd(fmt::format("finalize_config crc={}", crc));
-  if (prev_crc && crc != *prev_crc)
+  if (prev_crc && crc != *prev_crc) {
+    check_restart("CRC mismatch");
     throw McuError(fmt::format("MCU '{}' CRC does not match config", name_));
+  }
+  register_response([this](const McuResponse& r) { handle_starting(r); }, "starting");
   try {
     if (!prev_crc) {
       log::info("Sending MCU '{}' printer configuration...", name_);
@@ -374,40 +401,61 @@ void Mcu::send_config(std::optional<uint32_t> prev_crc) {
 }
 
 void Mcu::handle_connect() {
-  // Batch mode: the MCU is never configured, so the config is always sent.
-  send_config(std::nullopt);
-  move_count_ = 500;
+  ConfigParams cp = send_get_config();
+  if (!cp.is_config) {
+    if (restart_method_ == "rpi_usb") check_restart("full reset before config");
+    // Not configured: send the config, then check it took.
+    send_config(std::nullopt);
+    cp = send_get_config();
+    if (!cp.is_config && !is_fileoutput())
+      throw McuError(fmt::format("Unable to configure MCU '{}'", name_));
+  } else {
+    const auto& extra = printer_.get_start_args().extra;
+    auto reason = extra.find("start_reason");
+    if (reason != extra.end() && reason->second == "firmware_restart")
+      throw McuError(fmt::format("Failed automated reset of MCU '{}'", name_));
+    // Already configured (a host restart): only the restart and init commands go out.
+    send_config(cp.crc);
+  }
+  move_count_ = cp.move_count;
   if (move_count_ < reserved_move_slots_)
     throw McuError(fmt::format("Too few moves available on MCU '{}'", name_));
   std::string move_msg = fmt::format("Configured MCU '{}' ({} moves)", name_, move_count_);
   log::info("{}", move_msg);
-  printer_.set_rollover_info(name_, move_msg, false);
+  printer_.set_rollover_info(name_, log_info() + "\n" + move_msg, false);
 }
 
 void Mcu::handle_shutdown_response(const McuResponse& r) {
   if (is_shutdown_) return;
   is_shutdown_ = true;
+  if (r.has("clock"))
+    shutdown_clock_ = clock32_to_clock64(static_cast<uint32_t>(r.get_int("clock")));
   std::string msg = serial_.dictionary().enumeration_key(
       "static_string_id", r.get_int("static_string_id"));
   shutdown_msg_ = msg;
   std::string prefix = fmt::format("MCU '{}' shutdown: ", name_);
   if (r.name() == "is_shutdown") prefix = fmt::format("Previous MCU '{}' shutdown: ", name_);
-  log::info("MCU '{}' {}: {}", name_, r.name(), msg);
+  log::info("MCU '{}' {}: {}\n{}\n{}", name_, r.name(), msg, clocksync_->dump_debug(),
+            serial_.dump_debug());
   printer_.invoke_async_shutdown(prefix + msg + error_help(msg));
 }
 
-void Mcu::handle_shutdown() {
-  if (!emergency_stop_cmd_ || is_shutdown_) return;
+void Mcu::handle_starting(const McuResponse&) {
+  if (!is_shutdown_)
+    printer_.invoke_async_shutdown(fmt::format("MCU '{}' spontaneous restart", name_));
+}
+
+void Mcu::handle_shutdown(bool force) {
+  if (!emergency_stop_cmd_ || (is_shutdown_ && !force) || !serial_.is_connected()) return;
   emergency_stop_cmd_.send({});
 }
 
-void Mcu::handle_disconnect() { serial_.disconnect(); }
+void Mcu::handle_disconnect() {
+  clocksync_->disconnect();
+  serial_.disconnect();
+}
 
 Json Mcu::get_status(double) { return status_info_; }
-
-std::string Mcu::stats(double eventtime) {
-  return fmt::format("{}: {} {}", name_, serial_.stats(), clocksync_->stats(eventtime));
-}
 
 Mcu& get_printer_mcu(Printer& printer, const std::string& name) {
   std::string key = name == "mcu" ? name : "mcu " + name;

@@ -1,6 +1,7 @@
-// One micro-controller as the host sees it (Klipper's mcu.py MCU class): its link, the config
-// phase (oids, config commands, CRC, init commands), command lookup against its dictionary,
-// clock conversions, and the pins it offers.
+// One micro-controller as the host sees it (Klipper's mcu.py MCU class): its link (batch file
+// or live: tty, pty, socket, CAN), the config phase (oids, config commands, CRC, init
+// commands), command lookup against its dictionary, clock conversions, restarts, shutdown
+// reports, statistics, and the pins it offers.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/printer.h"
+#include "core/stats.h"
 #include "mcu/clocksync.h"
 #include "mcu/pin_types.h"
 #include "mcu/serial_reader.h"
@@ -63,7 +65,7 @@ class McuQueryCommand {
   int oid_ = -1;
 };
 
-class Mcu : public PrinterObject, public PinChip {
+class Mcu : public PrinterObject, public PinChip, public StatsProvider {
  public:
   static constexpr double kDefaultMaxStepperError = 0.000025;
 
@@ -75,6 +77,10 @@ class Mcu : public PrinterObject, public PinChip {
   const std::string& get_name() const { return name_; }
   bool is_fileoutput() const;
   bool is_shutdown() const { return is_shutdown_; }
+  // MCU clock of its last shutdown report (0 if none).
+  uint64_t get_shutdown_clock() const { return shutdown_clock_; }
+  // The restart_method in effect ("arduino", "cheetah", "command", "rpi_usb"; empty: arduino).
+  const std::optional<std::string>& restart_method() const { return restart_method_; }
 
   // ---- config phase (called while objects are created and in config callbacks) ----
   int create_oid() { return oid_count_++; }
@@ -137,16 +143,36 @@ class Mcu : public PrinterObject, public PinChip {
   std::shared_ptr<McuAdc> setup_adc(const PinParams& p) override;
 
   Json get_status(double eventtime) override;
-  std::string stats(double eventtime);
+  // "mcu: mcu_awake=.. mcu_task_avg=.. mcu_task_stddev=.. bytes_write=.. ... freq=.."
+  StatsEntry stats(double eventtime) override;
 
  private:
+  struct ConfigParams {
+    bool is_config = false;
+    uint32_t crc = 0;
+    bool is_shutdown = false;
+    int move_count = 0;
+  };
   void handle_mcu_identify();
   void handle_connect();
-  void handle_shutdown();
+  void handle_shutdown(bool force = false);
   void handle_disconnect();
   void connect_file();
+  void connect_live();
+  ConfigParams send_get_config();
   void send_config(std::optional<uint32_t> prev_crc);
+  void check_restart(const std::string& reason);
+  void check_timeout(double eventtime);
+  std::string log_info() const;
   void handle_shutdown_response(const McuResponse& r);
+  void handle_starting(const McuResponse& r);
+  void handle_mcu_stats(const McuResponse& r);
+  // FIRMWARE_RESTART
+  void firmware_restart(bool force = false);
+  void restart_arduino();
+  void restart_cheetah();
+  void restart_via_command();
+  void restart_rpi_usb();
 
   Printer& printer_;
   std::string name_;
@@ -154,6 +180,7 @@ class Mcu : public PrinterObject, public PinChip {
   SerialReader serial_;
   std::string serialport_;
   int baud_ = 0;
+  std::optional<std::string> canbus_iface_;
   std::optional<std::string> restart_method_;
   double max_stepper_error_ = kDefaultMaxStepperError;
   double mcu_freq_ = 0.;
@@ -168,10 +195,16 @@ class Mcu : public PrinterObject, public PinChip {
   std::vector<std::string> incompatible_commands_;
 
   McuCommand emergency_stop_cmd_;
+  std::optional<McuCommand> reset_cmd_, config_reset_cmd_;
+  bool is_mcu_bridge_ = false;
   bool is_shutdown_ = false;
   bool is_timeout_ = false;
+  uint64_t shutdown_clock_ = 0;
   std::string shutdown_msg_;
   Json status_info_ = Json::object();
+  // From the MCU's "stats" reports.
+  double stats_sumsq_base_ = 0.;
+  double mcu_tick_avg_ = 0., mcu_tick_stddev_ = 0., mcu_tick_awake_ = 0.;
 };
 
 // The Mcu named "mcu" (or "mcu <name>") of `printer`; ConfigError "Unknown mcu <name>".

@@ -9,7 +9,8 @@ namespace kpp {
 
 // ---- trsync ----------------------------------------------------------------------------------
 
-McuTrsync::McuTrsync(Mcu& mcu) : mcu_(mcu), oid_(mcu.create_oid()) {
+McuTrsync::McuTrsync(Mcu& mcu, std::shared_ptr<TrDispatch> dispatch)
+    : mcu_(mcu), dispatch_(std::move(dispatch)), oid_(mcu.create_oid()) {
   cmd_queue_ = mcu.alloc_command_queue();
   mcu.register_config_callback([this] { build_config(); });
   mcu.get_printer().register_event_handler("klippy:shutdown",
@@ -35,6 +36,14 @@ void McuTrsync::build_config() {
       "trsync_state oid=%c can_trigger=%c trigger_reason=%c clock=%u", oid_, cmd_queue_);
   stepper_stop_cmd_ =
       mcu_.lookup_command("stepper_stop_on_trigger oid=%c trsync_oid=%c", cmd_queue_);
+  // Trigger forwarding watches this trsync's reports on the link's own thread.
+  LiveSerialQueue* live = mcu_.serial().live_queue();
+  const auto& dict = mcu_.dictionary();
+  const auto* state = dict.find_response("trsync_state");
+  if (live && set_timeout_cmd_ && trigger_cmd_ && state)
+    dispatch_mcu_ = dispatch_->add_mcu(*live, cmd_queue_, static_cast<uint32_t>(oid_),
+                                       set_timeout_cmd_.format()->id(),
+                                       trigger_cmd_.format()->id(), state->id());
 }
 
 void McuTrsync::handle_shutdown() {
@@ -56,7 +65,8 @@ void McuTrsync::handle_trsync_state(const McuResponse& r) {
   }
 }
 
-void McuTrsync::start(double print_time, std::shared_ptr<Completion<bool>> trigger_completion,
+void McuTrsync::start(double print_time, double report_offset,
+                      std::shared_ptr<Completion<bool>> trigger_completion,
                       double expire_timeout) {
   trigger_completion_ = std::move(trigger_completion);
   home_end_clock_.reset();
@@ -64,9 +74,15 @@ void McuTrsync::start(double print_time, std::shared_ptr<Completion<bool>> trigg
   int64_t expire_ticks = mcu_.seconds_to_clock(expire_timeout);
   int64_t expire_clock = clock + expire_ticks;
   int64_t report_ticks = mcu_.seconds_to_clock(expire_timeout * .3);
+  int64_t report_clock = clock + static_cast<int64_t>(report_ticks * report_offset + .5);
+  int64_t min_extend_ticks = static_cast<int64_t>(report_ticks * .8 + .5);
+  if (dispatch_mcu_)
+    dispatch_->setup_mcu(*dispatch_mcu_, static_cast<uint64_t>(clock),
+                         static_cast<uint64_t>(expire_clock), static_cast<uint64_t>(expire_ticks),
+                         static_cast<uint64_t>(min_extend_ticks));
   mcu_.register_response([this](const McuResponse& r) { handle_trsync_state(r); },
                          "trsync_state", oid_);
-  start_cmd_.send({oid_, clock, report_ticks, kReasonCommsTimeout}, 0,
+  start_cmd_.send({oid_, report_clock, report_ticks, kReasonCommsTimeout}, 0,
                   static_cast<uint64_t>(clock));
   for (auto* s : steppers_) stepper_stop_cmd_.send({s->get_oid(), oid_});
   set_timeout_cmd_.send({oid_, expire_clock}, 0, static_cast<uint64_t>(expire_clock));
@@ -90,7 +106,7 @@ int McuTrsync::stop() {
 McuEndstopPin::McuEndstopPin(Mcu& mcu, const PinParams& p)
     : mcu_(mcu), pin_(p.pin), pullup_(p.pullup), invert_(p.invert), oid_(mcu.create_oid()) {
   mcu.register_config_callback([this] { build_config(); });
-  trsyncs_.push_back(std::make_unique<McuTrsync>(mcu));
+  trsyncs_.push_back(std::make_unique<McuTrsync>(mcu, dispatch_));
 }
 
 void McuEndstopPin::add_stepper(McuStepper& stepper) {
@@ -100,7 +116,7 @@ void McuEndstopPin::add_stepper(McuStepper& stepper) {
   for (auto& t : trsyncs_)
     if (&t->get_mcu() == &stepper.get_mcu()) trsync = t.get();
   if (!trsync) {
-    trsyncs_.push_back(std::make_unique<McuTrsync>(stepper.get_mcu()));
+    trsyncs_.push_back(std::make_unique<McuTrsync>(stepper.get_mcu(), dispatch_));
     trsync = trsyncs_.back().get();
   }
   trsync->add_stepper(stepper);
@@ -136,8 +152,11 @@ std::shared_ptr<Completion<bool>> McuEndstopPin::home_start(double print_time,
   rest_ticks_ = static_cast<int64_t>(mcu_.print_time_to_clock(print_time + rest_time)) - clock;
   trigger_completion_ = std::make_shared<Completion<bool>>(mcu_.get_printer().get_reactor());
   double expire_timeout = trsyncs_.size() == 1 ? kTrsyncSingleMcuTimeout : kTrsyncTimeout;
-  for (auto& t : trsyncs_) t->start(print_time, trigger_completion_, expire_timeout);
+  for (size_t i = 0; i < trsyncs_.size(); i++)
+    trsyncs_[i]->start(print_time, static_cast<double>(i) / static_cast<double>(trsyncs_.size()),
+                       trigger_completion_, expire_timeout);
   McuTrsync& etrsync = *trsyncs_[0];
+  dispatch_->start(McuTrsync::kReasonHostRequest);
   home_cmd_.send({oid_, clock, mcu_.seconds_to_clock(sample_time), sample_count, rest_ticks_,
                   (triggered ? 1 : 0) ^ invert_, etrsync.get_oid(), McuTrsync::kReasonEndstopHit},
                  0, static_cast<uint64_t>(clock));
@@ -150,6 +169,7 @@ double McuEndstopPin::home_wait(double home_end_time) {
   if (mcu_.is_fileoutput()) trigger_completion_->complete(true);
   trigger_completion_->wait();
   home_cmd_.send({oid_, 0, 0, 0, 0, 0, 0, 0});
+  dispatch_->stop();
   std::vector<int> res;
   for (auto& t : trsyncs_) res.push_back(t->stop());
   if (std::find(res.begin(), res.end(), McuTrsync::kReasonCommsTimeout) != res.end()) return -1.;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mcu/mcu.h"
+#include "mcu/trdispatch.h"
 
 namespace kpp {
 
@@ -18,14 +19,16 @@ class McuTrsync {
   static constexpr int kReasonPastEndTime = 3;
   static constexpr int kReasonCommsTimeout = 4;
 
-  explicit McuTrsync(Mcu& mcu);
+  // `dispatch` forwards triggers between the trsyncs of one endstop (live links only).
+  McuTrsync(Mcu& mcu, std::shared_ptr<TrDispatch> dispatch);
   Mcu& get_mcu() { return mcu_; }
   int get_oid() const { return oid_; }
   int get_command_queue() const { return cmd_queue_; }
   void add_stepper(McuStepper& s);
   const std::vector<McuStepper*>& get_steppers() const { return steppers_; }
-  void start(double print_time, std::shared_ptr<Completion<bool>> trigger_completion,
-             double expire_timeout);
+  // `report_offset` (0..1) staggers the reports of the trsyncs of one homing move.
+  void start(double print_time, double report_offset,
+             std::shared_ptr<Completion<bool>> trigger_completion, double expire_timeout);
   void set_home_end_time(double home_end_time);
   // End of homing: the trigger reason (kReasonEndstopHit in batch mode).
   int stop();
@@ -36,6 +39,8 @@ class McuTrsync {
   void handle_shutdown();
 
   Mcu& mcu_;
+  std::shared_ptr<TrDispatch> dispatch_;
+  std::shared_ptr<TrDispatch::Mcu> dispatch_mcu_;
   int oid_;
   int cmd_queue_;
   std::vector<McuStepper*> steppers_;
@@ -73,6 +78,7 @@ class McuEndstopPin : public McuEndstop {
   McuQueryCommand query_cmd_;
   std::shared_ptr<Completion<bool>> trigger_completion_;
   int64_t rest_ticks_ = 0;
+  std::shared_ptr<TrDispatch> dispatch_ = std::make_shared<TrDispatch>();
   std::vector<std::unique_ptr<McuTrsync>> trsyncs_;
 };
 

@@ -66,6 +66,7 @@ namespace {
 void power_on(int fd) {
   reset_pins();
   host::console_attach(fd, fd);
+  basecmd_power_on();  // a new process has zeroed globals; an in-process restart must too
   firmware_reset(false);
   sched_startup();
 }

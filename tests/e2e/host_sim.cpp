@@ -1,0 +1,323 @@
+// The in-process host + simulated MCU fixture: a shared virtual clock, the MCU behind a Unix
+// socket relay (so a "cable" can be cut and the host can reconnect), and klippy's restart loop.
+#include "host_sim.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "boards/sim/sim_mcu.h"
+#include "core/gcode.h"
+#include "core/logging.h"
+
+namespace kpp::e2e {
+
+// One virtual clock for every reactor the fixture creates (a restart makes a new one).
+class HostSim::SharedTime : public TimeSource {
+ public:
+  explicit SharedTime(TimeSource& base) : base_(base) {}
+  double monotonic() override { return base_.monotonic(); }
+  int wait(int epfd, epoll_event* events, int max_events, double until) override {
+    return base_.wait(epfd, events, max_events, until);
+  }
+  void sleep_until(double until) override { base_.sleep_until(until); }
+  bool is_virtual() const override { return base_.is_virtual(); }
+
+ private:
+  TimeSource& base_;
+};
+
+// The simulated MCU on virtual time. The firmware's console is one end of a socket pair for its
+// whole life; the fixture relays bytes between that pair and the host's connection, which lets a
+// test cut the link and lets the host reconnect without the MCU noticing.
+class HostSim::McuDriver {
+ public:
+  McuDriver(std::string path, double ppm, double t0, fw::sim::PinListener* listener)
+      : path_(std::move(path)), freq_(fw::sim::kClockFreq * (1. + ppm * 1e-6)), t0_(t0) {
+    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
+    ::unlink(path_.c_str());
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 ||
+        listen(listen_fd_, 4) < 0)
+      throw std::runtime_error(fmt::format("host_sim: cannot listen on {}", path_));
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair_) < 0)
+      throw std::runtime_error("host_sim: socketpair failed");
+    if (listener) fw::sim::set_pin_listener(listener);
+    fw::sim::start(pair_[0], clock_at(t0_));
+  }
+  ~McuDriver() {
+    detach();
+    fw::sim::set_pin_listener(nullptr);
+    if (conn_fd_ >= 0) ::close(conn_fd_);
+    ::close(listen_fd_);
+    ::close(pair_[0]);
+    ::close(pair_[1]);
+    ::unlink(path_.c_str());
+  }
+
+  uint64_t clock_at(double t) const {
+    double c = (t - t0_) * freq_;
+    return c <= 0. ? 0 : static_cast<uint64_t>(c);
+  }
+  double time_of(uint64_t clock) const { return t0_ + static_cast<double>(clock) / freq_; }
+
+  void attach(Reactor& r) {
+    detach();
+    r_ = &r;
+    listen_h_ = r.register_fd(listen_fd_, [this](double) { on_accept(); });
+    if (conn_fd_ >= 0) conn_h_ = r.register_fd(conn_fd_, [this](double t) { on_host_data(t); });
+    timer_ = r.register_timer([this](double t) { return on_timer(t); }, Reactor::kNow);
+  }
+  void detach() {
+    if (!r_) return;
+    r_->unregister_fd(listen_h_);
+    if (conn_h_) r_->unregister_fd(conn_h_);
+    r_->unregister_timer(timer_);
+    listen_h_ = conn_h_ = nullptr;
+    timer_ = nullptr;
+    r_ = nullptr;
+  }
+
+  void set_connected(bool c) { connected_ = c; }
+  void power_cycle(double now) {
+    t0_ = now;
+    fw::sim::start(pair_[0], 0);
+    wake_clock_ = 0;
+    forward_mcu_output();
+    if (r_) r_->update_timer(timer_, Reactor::kNow);
+  }
+
+ private:
+  void on_accept() {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    drop_connection();
+    conn_fd_ = fd;
+    conn_h_ = r_->register_fd(conn_fd_, [this](double t) { on_host_data(t); });
+  }
+  void drop_connection() {
+    if (conn_h_) r_->unregister_fd(conn_h_);
+    conn_h_ = nullptr;
+    if (conn_fd_ >= 0) ::close(conn_fd_);
+    conn_fd_ = -1;
+  }
+  void on_host_data(double now) {
+    // Bring the MCU up to now first: run_until() takes new input in at the MCU's current clock,
+    // which would otherwise be the time of its last timer (a stale clock in every answer).
+    run_to(now, 0);
+    uint8_t buf[4096];
+    for (;;) {
+      ssize_t n = ::read(conn_fd_, buf, sizeof(buf));
+      if (n == 0) {
+        drop_connection();  // the host closed the link
+        break;
+      }
+      if (n < 0) break;
+      if (connected_) write_all(pair_[1], buf, static_cast<size_t>(n));
+    }
+    run_to(now, 0);
+  }
+  double on_timer(double eventtime) {
+    run_to(eventtime, wake_clock_);
+    return time_of(wake_clock_);
+  }
+  void run_to(double t, uint64_t min_clock) {
+    uint64_t target = std::max({clock_at(t), min_clock, fw::sim::now()});
+    fw::sim::run_until(target);
+    forward_mcu_output();
+    wake_clock_ = fw::sim::next_wake();
+    if (r_ && timer_) r_->update_timer(timer_, time_of(wake_clock_));
+  }
+  void forward_mcu_output() {
+    uint8_t buf[4096];
+    for (;;) {
+      ssize_t n = ::read(pair_[1], buf, sizeof(buf));
+      if (n <= 0) break;
+      if (connected_ && conn_fd_ >= 0) write_all(conn_fd_, buf, static_cast<size_t>(n));
+    }
+  }
+  static void write_all(int fd, const uint8_t* p, size_t n) {
+    while (n) {
+      ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+      if (w <= 0) return;  // full or closed: the link's retransmits cope, as on a real line
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+
+  std::string path_;
+  double freq_, t0_;
+  int listen_fd_ = -1, conn_fd_ = -1;
+  int pair_[2] = {-1, -1};
+  bool connected_ = true;
+  uint64_t wake_clock_ = 0;
+  Reactor* r_ = nullptr;
+  Reactor::Fd *listen_h_ = nullptr, *conn_h_ = nullptr;
+  Reactor::Timer* timer_ = nullptr;
+};
+
+namespace {
+
+std::string replace_sim_serial(const std::string& config, const std::string& path) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < config.size()) {
+    size_t end = config.find('\n', pos);
+    std::string line = config.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    std::string compact;
+    for (char c : line)
+      if (c != ' ' && c != '\t') compact += c;
+    if (compact == "serial:sim" || compact == "serial=sim") line = "serial: " + path;
+    out += line + "\n";
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+HostSim::HostSim(HostSimOptions options) : options_(std::move(options)) {
+  signal(SIGPIPE, SIG_IGN);
+  char tmpl[] = "/tmp/kpp-e2e-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("host_sim: mkdtemp failed");
+  dir_ = tmpl;
+  std::string sock = dir_ + "/mcu.sock";
+  config_path_ = dir_ + "/printer.cfg";
+  std::ofstream(config_path_) << replace_sim_serial(options_.config, sock);
+  if (!options_.log_file.empty()) log::open_file(options_.log_file);
+
+  time_ = make_virtual_time_source(options_.start_time);
+  mcu_ = std::make_unique<McuDriver>(sock, options_.mcu_clock_ppm, options_.start_time,
+                                     options_.pin_listener);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+    throw std::runtime_error("host_sim: socketpair failed");
+  gcode_peer_fd_ = sv[1];
+  args_.config_file = config_path_;
+  args_.log_file = options_.log_file;
+  args_.gcode_fd = sv[0];
+  if (!options_.link_faults.empty()) args_.extra["link_faults"] = options_.link_faults;
+  new_printer();
+}
+
+HostSim::~HostSim() {
+  if (printer_) {
+    if (printer_->exit_result().empty()) printer_->request_exit("exit");
+    end_printer();
+  }
+  mcu_.reset();
+  if (args_.gcode_fd >= 0) ::close(args_.gcode_fd);
+  if (gcode_peer_fd_ >= 0) ::close(gcode_peer_fd_);
+  ::unlink(config_path_.c_str());
+  ::rmdir(dir_.c_str());
+  if (!options_.log_file.empty()) log::close();
+}
+
+double HostSim::now() { return time_->monotonic(); }
+
+void HostSim::new_printer() {
+  reactor_ = std::make_unique<Reactor>(std::make_unique<SharedTime>(*time_));
+  printer_ = std::make_unique<Printer>(*reactor_, args_);
+  printer_->lookup<GCodeDispatch>("gcode").register_output_handler([this](const std::string& m) {
+    size_t pos = 0;
+    for (;;) {
+      size_t nl = m.find('\n', pos);
+      output_.push_back(m.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+  });
+  // What the printer writes to its "pty" is read here and dropped (output() has it already).
+  reactor_->register_fd(gcode_peer_fd_, [this](double) {
+    char buf[4096];
+    while (::read(gcode_peer_fd_, buf, sizeof(buf)) > 0) {
+    }
+  });
+  mcu_->attach(*reactor_);
+  generation_++;
+}
+
+void HostSim::end_printer() {
+  std::string result = printer_->finish_run();
+  mcu_->detach();
+  printer_.reset();
+  reactor_.reset();
+  args_.extra["start_reason"] = result;
+}
+
+bool HostSim::run_until(const std::function<bool()>& pred, double timeout) {
+  double deadline = now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (now() >= deadline || !printer_) return false;
+    Reactor* r = reactor_.get();
+    Reactor::Timer* check = r->register_timer(
+        [&pred, deadline, r](double eventtime) -> double {
+          if (pred() || eventtime >= deadline) {
+            r->end();
+            return Reactor::kNever;
+          }
+          return eventtime + 0.005;
+        },
+        Reactor::kNow);
+    r->run();
+    if (printer_->exit_result().empty()) {
+      r->unregister_timer(check);
+      continue;
+    }
+    std::string result = printer_->exit_result();
+    end_printer();
+    if (result == "exit" || result == "error_exit") return pred();
+    new_printer();
+  }
+}
+
+void HostSim::run_for(double seconds) {
+  double until = now() + seconds;
+  run_until([this, until] { return now() >= until; }, seconds + 1.);
+}
+
+bool HostSim::wait_ready(double timeout) {
+  run_until([this] { return state().second != "startup"; }, timeout);
+  return state().second == "ready";
+}
+
+std::vector<std::string> HostSim::gcode(const std::string& script, double timeout) {
+  size_t start = output_.size();
+  int gen = generation_;
+  auto done = std::make_shared<bool>(false);
+  Printer* printer = printer_.get();
+  reactor_->register_callback([printer, script, done](double) {
+    try {
+      printer->lookup<GCodeDispatch>("gcode").run_script(script);
+    } catch (const std::exception&) {
+      // Already answered as "!! ..." on the output.
+    }
+    *done = true;
+  });
+  run_until([this, done, gen] { return *done || generation_ != gen; }, timeout);
+  return {output_.begin() + static_cast<std::ptrdiff_t>(start), output_.end()};
+}
+
+void HostSim::set_mcu_connected(bool connected) { mcu_->set_connected(connected); }
+
+void HostSim::power_cycle_mcu() { mcu_->power_cycle(now()); }
+
+uint64_t HostSim::mcu_clock() { return fw::sim::now(); }
+
+bool HostSim::mcu_is_shutdown() const { return fw::sim::is_shutdown(); }
+
+}  // namespace kpp::e2e
