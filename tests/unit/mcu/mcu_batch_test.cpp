@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "../common/batch_util.h"
 #include "core/printer.h"
 #include "mcu/dictionary.h"
 #include "mcu/msgblock.h"
@@ -54,42 +55,10 @@ const bool kRegistered = [] {
   return true;
 }();
 
-struct BatchRun {
-  std::string result;
-  std::string state;
-  std::vector<std::string> lines;
-};
-
-BatchRun run_batch(const std::string& cfg_text) {
-  fs::path dir = fs::temp_directory_path() / ("kpp_mcu_batch_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  // Every printer needs a [printer] section (the toolhead); "none" adds no MCU objects.
-  std::ofstream(dir / "printer.cfg")
-      << cfg_text << "[printer]\nkinematics: none\nmax_velocity: 1\nmax_accel: 1\n";
-  std::ofstream(dir / "in.gcode") << "\n";
-  StartArgs args;
-  args.config_file = (dir / "printer.cfg").string();
-  args.debug_input = (dir / "in.gcode").string();
-  args.debug_output = (dir / "out.bin").string();
-  args.dictionaries["mcu"] = kDict;
-  args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
-  BatchRun run;
-  {
-    Reactor reactor(make_virtual_time_source());
-    Printer printer(reactor, args);
-    run.result = printer.run();
-    run.state = printer.get_state_message().first;
-  }
-  close(args.gcode_fd);
-  std::ifstream f(dir / "out.bin", std::ios::binary);
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
-  auto dict = mcu::Dictionary::from_file(kDict);
-  mcu::BlockReader reader;
-  reader.feed(data, [&](std::span<const uint8_t> block) {
-    for (auto& m : dict.decode_block(block)) run.lines.push_back(m.text());
-  });
-  fs::remove_all(dir);
-  return run;
+// Every printer needs a [printer] section (the toolhead); "none" adds no MCU objects.
+test::BatchRun run_batch(const std::string& cfg_text) {
+  return test::run_batch(cfg_text + "[printer]\nkinematics: none\nmax_velocity: 1\nmax_accel: 1\n",
+                         "\n", kDict);
 }
 
 uint32_t crc_of(const std::string& s) {

@@ -1,7 +1,7 @@
 // [adc_scaled]: a pin chip whose ADC pins are read against measured vref/vssa inputs.
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

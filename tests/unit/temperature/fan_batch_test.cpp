@@ -2,7 +2,7 @@
 // SET_FAN_SPEED, SET_PIN and their errors.
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

@@ -2,7 +2,7 @@
 // (golden stream of example-cartesian.cfg), and config errors name the section and option.
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

@@ -1,7 +1,7 @@
 // [pwm_cycle_time]: soft PWM whose cycle time SET_PIN ... CYCLE_TIME= changes at run time.
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

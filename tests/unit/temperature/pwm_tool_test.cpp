@@ -2,7 +2,7 @@
 // refreshes.
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

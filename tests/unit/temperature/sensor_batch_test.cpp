@@ -3,7 +3,7 @@
 // ADC ranges, custom [thermistor]/[adc_temperature] types and [temperature_combined].
 #include <gtest/gtest.h>
 
-#include "batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

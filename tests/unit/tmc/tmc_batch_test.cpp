@@ -8,7 +8,7 @@
 #include <fstream>
 #include <map>
 
-#include "../temperature/batch_util.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "../common/batch_util.h"
 #include "core/printer.h"
 #include "mcu/dictionary.h"
 #include "mcu/msgblock.h"
@@ -23,38 +24,8 @@ namespace fs = std::filesystem;
 const std::string kShared = KPP_SHARED_DIR;
 const std::string kDict = kShared + "/golden/klipper/dict/atmega2560.dict";
 
-struct BatchRun {
-  std::string result;
-  std::vector<std::string> lines;
-};
-
-BatchRun run_batch(const std::string& cfg_text, const std::string& gcode) {
-  fs::path dir = fs::temp_directory_path() / ("kpp_toolhead_batch_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "printer.cfg") << cfg_text;
-  std::ofstream(dir / "in.gcode") << gcode;
-  StartArgs args;
-  args.config_file = (dir / "printer.cfg").string();
-  args.debug_input = (dir / "in.gcode").string();
-  args.debug_output = (dir / "out.bin").string();
-  args.dictionaries["mcu"] = kDict;
-  args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
-  BatchRun run;
-  {
-    Reactor reactor(make_virtual_time_source());
-    Printer printer(reactor, args);
-    run.result = printer.run();
-  }
-  close(args.gcode_fd);
-  std::ifstream f(dir / "out.bin", std::ios::binary);
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
-  auto dict = mcu::Dictionary::from_file(kDict);
-  mcu::BlockReader reader;
-  reader.feed(data, [&](std::span<const uint8_t> block) {
-    for (auto& m : dict.decode_block(block)) run.lines.push_back(m.text());
-  });
-  fs::remove_all(dir);
-  return run;
+test::BatchRun run_batch(const std::string& cfg_text, const std::string& gcode) {
+  return test::run_batch(cfg_text, gcode, kDict);
 }
 
 std::vector<std::string> golden_lines(const std::string& rel) {

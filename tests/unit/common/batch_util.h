@@ -1,5 +1,5 @@
 // Runs a printer config in batch mode in-process and decodes the MCU stream to text lines, as
-// Klipper's parsedump prints them (after tests/unit/mcu/mcu_batch_test.cpp).
+// Klipper's parsedump prints them (shared by the batch-mode tests of every area).
 #pragma once
 
 #include <fcntl.h>
