@@ -23,8 +23,8 @@ class SpiTemperatureSensor : public TemperatureSensor {
  public:
   SpiTemperatureSensor(const ConfigWrapper& config, std::string chip_type,
                        std::optional<std::vector<uint8_t>> config_cmd, int spi_mode)
-      : chip_type_(std::move(chip_type)),
-        spi_(spi_from_config(config, spi_mode, "sensor_pin", 4000000)),
+      : spi_(spi_from_config(config, spi_mode, "sensor_pin", 4000000)),
+        chip_type_(std::move(chip_type)),
         mcu_(spi_->get_mcu()) {
     if (config_cmd) spi_->spi_send(*config_cmd);
     oid_ = mcu_.create_oid();
