@@ -158,6 +158,13 @@ McuI2c::McuI2c(Mcu& mcu, std::optional<std::string> bus, int addr, int64_t speed
   mcu_.add_config_cmd(fmt::format("config_i2c oid={}", oid_));
   cmd_queue_ = mcu_.alloc_command_queue();
   mcu_.register_config_callback([this] { build_config(); });
+  // Writes asked for before the MCU is configured go out once it is, after its init commands
+  // (where Klipper's batch output has them), in the order they were asked for.
+  mcu_.get_printer().register_event_handler("klippy:connect", std::function<void()>([this] {
+    auto pending = std::move(pending_writes_);
+    pending_writes_.clear();
+    for (auto& data : pending) i2c_write(data);
+  }));
 }
 
 void McuI2c::build_config() {
@@ -177,8 +184,7 @@ void McuI2c::build_config() {
 
 void McuI2c::i2c_write(const std::vector<uint8_t>& data, uint64_t minclock, uint64_t reqclock) {
   if (!i2c_transfer_cmd_) {
-    mcu_.add_config_cmd(
-        fmt::format("i2c_transfer oid={} write={} read_len=0", oid_, hex(data)), true);
+    pending_writes_.push_back(data);
     return;
   }
   std::vector<mcu::ParamValue> values{mcu::ParamValue::integer(oid_), bytes_value(data),

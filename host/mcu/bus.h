@@ -66,7 +66,7 @@ class McuI2c {
   Mcu& get_mcu() { return mcu_; }
   int get_i2c_address() const { return addr_; }
   int get_command_queue() const { return cmd_queue_; }
-  // Before the MCU is configured the bytes go out with its init commands.
+  // Before the MCU is configured the bytes are kept and sent at klippy:connect.
   void i2c_write(const std::vector<uint8_t>& data, uint64_t minclock = 0, uint64_t reqclock = 0);
   // Write `write` (e.g. a register number) then read `read_len` bytes. McuError when the bus
   // reports a failure.
@@ -82,6 +82,7 @@ class McuI2c {
   int oid_;
   int cmd_queue_;
   McuCommand i2c_transfer_cmd_;
+  std::vector<std::vector<uint8_t>> pending_writes_;
 };
 
 // An I2C device from a config section: i2c_mcu, i2c_address, i2c_speed, i2c_bus or
