@@ -1,6 +1,6 @@
 // The in-process host + simulated MCU fixture: a shared virtual clock, the MCU behind a Unix
 // socket relay (so a "cable" can be cut and the host can reconnect), and klippy's restart loop.
-#include "host_sim.h"
+#include "sim/host_sim.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "core/gcode.h"
 #include "core/logging.h"
 
-namespace kpp::e2e {
+namespace kpp::sim {
 
 // One virtual clock for every reactor the fixture creates (a restart makes a new one).
 class HostSim::SharedTime : public TimeSource {
@@ -320,4 +320,4 @@ uint64_t HostSim::mcu_clock() { return fw::sim::now(); }
 
 bool HostSim::mcu_is_shutdown() const { return fw::sim::is_shutdown(); }
 
-}  // namespace kpp::e2e
+}  // namespace kpp::sim

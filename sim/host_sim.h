@@ -1,0 +1,110 @@
+// In-process host + simulated MCU in virtual time: what end-to-end tests, the simulator's
+// physical tests and sim-print (the main job) start a printer with. Library kpp_host_sim.
+//
+//   kpp::sim::HostSim sim({.config = R"(
+//   [mcu]
+//   serial: sim
+//   restart_method: command
+//   [printer]
+//   kinematics: none
+//   ...)"});
+//   ASSERT_TRUE(sim.wait_ready());
+//   auto out = sim.gcode("G28\nG1 X10 F6000");   // replies, "!! ..." for errors
+//   sim.run_for(2.0);                              // two seconds of virtual time
+//
+// The host is the real klippy code (Printer, reactor, MCU link in reactor-pumped mode) and the MCU
+// is our firmware's sim board (fw::sim), connected over a Unix socket whose path replaces the
+// value `sim` of the [mcu] section's `serial` option. Time is virtual: it jumps ahead whenever
+// host and MCU are both idle, so runs are deterministic and much faster than real time. RESTART
+// and FIRMWARE_RESTART work as in klippy (the printer object is re-created; printer() returns
+// the current one). One HostSim per process at a time (the simulated MCU is a global).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "boards/sim/sim_pins.h"
+#include "core/printer.h"
+#include "core/reactor.h"
+
+namespace kpp::sim {
+
+struct HostSimOptions {
+  // printer.cfg text.
+  std::string config;
+  // The simulated MCU crystal's error in parts per million (clock sync must follow it).
+  double mcu_clock_ppm = 0.;
+  // Faults injected on the host side of the link (FaultSpec text, docs/link.md); "" for none.
+  std::string link_faults;
+  // Gets every pin change and answers input and ADC reads (the printer model).
+  fw::sim::PinListener* pin_listener = nullptr;
+  // klippy.log of the run; "" logs to stderr as the test binary does.
+  std::string log_file;
+  // Virtual host time at the start.
+  double start_time = 1.0;
+};
+
+class HostSim {
+ public:
+  explicit HostSim(HostSimOptions options);
+  ~HostSim();
+  HostSim(const HostSim&) = delete;
+  HostSim& operator=(const HostSim&) = delete;
+
+  // ---- running ----
+  // Run until `pred` holds (checked every 5 ms of virtual time) or `timeout` virtual seconds
+  // passed; returns pred(). Restarts requested meanwhile are carried out.
+  bool run_until(const std::function<bool()>& pred, double timeout = 60.);
+  void run_for(double seconds);
+  // Until the printer is ready; false if it ended in another state (see state()).
+  bool wait_ready(double timeout = 60.);
+  // Run a G-code script (lines separated by \n) as a front-end would, and wait for it to finish;
+  // returns what the printer answered meanwhile ("// ..." info lines, "!! ..." errors). A
+  // RESTART / FIRMWARE_RESTART returns once the new printer object exists.
+  std::vector<std::string> gcode(const std::string& script, double timeout = 120.);
+
+  // ---- the host ----
+  Printer& printer() { return *printer_; }
+  Reactor& reactor() { return *reactor_; }
+  double now();
+  // (message, category) as Printer::get_state_message(): "ready", "startup", "shutdown", "error".
+  std::pair<std::string, std::string> state() const { return printer_->get_state_message(); }
+  // How many printer objects were created so far (1 + restarts).
+  int generation() const { return generation_; }
+  // Every reply line since the start (all printer generations).
+  const std::vector<std::string>& output() const { return output_; }
+  const std::string& config_path() const { return config_path_; }
+
+  // ---- the simulated MCU ----
+  // Cut (false) or restore (true) the link, as if the cable were pulled: the MCU keeps running
+  // but no byte passes in either direction.
+  void set_mcu_connected(bool connected);
+  // Power the MCU off and on: it restarts from clock 0 with no configuration.
+  void power_cycle_mcu();
+  uint64_t mcu_clock();
+  bool mcu_is_shutdown() const;
+
+ private:
+  class McuDriver;
+  class SharedTime;
+
+  void new_printer();
+  void end_printer();
+
+  HostSimOptions options_;
+  std::string dir_, config_path_;
+  std::unique_ptr<TimeSource> time_;
+  std::unique_ptr<McuDriver> mcu_;
+  std::unique_ptr<Reactor> reactor_;
+  std::unique_ptr<Printer> printer_;
+  StartArgs args_;
+  int gcode_peer_fd_ = -1;
+  int generation_ = 0;
+  std::vector<std::string> output_;
+};
+
+}  // namespace kpp::sim
