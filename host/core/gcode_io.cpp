@@ -121,6 +121,9 @@ void GCodeIO::process_data(double eventtime) {
         }
         is_processing_data_ = false;
       }
+      // Work the input started goes on before the exit (a virtual_sdcard print: real Klipper's
+      // batch mode prints the whole file); handlers pause this fiber until they are done.
+      printer_.send_event("gcode_io:batch_input_end");
       gcode_.request_restart("exit");
       return;
     }

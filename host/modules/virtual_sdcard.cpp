@@ -67,6 +67,10 @@ VirtualSD::VirtualSD(const ConfigWrapper& config)
       on_error_gcode_(
           load_gcode_macro(config).load_template(config, "on_error_gcode", kDefaultErrorGcode)) {
   printer_.register_event_handler<>("klippy:shutdown", [this] { handle_shutdown(); });
+  // Batch mode: the end of the input does not cut a running print short (as in Klipper).
+  printer_.register_event_handler<>("gcode_io:batch_input_end", [this] {
+    while (active_) reactor_.pause(reactor_.monotonic() + 0.100);
+  });
   gcode_.register_command("M20", [this](GCodeCommand& g) { cmd_m20(g); });
   gcode_.register_command("M21", [](GCodeCommand& g) { g.respond_raw("SD card ok"); });
   gcode_.register_command("M23", [this](GCodeCommand& g) { cmd_m23(g); });
@@ -297,6 +301,8 @@ void VirtualSD::work(double) {
       continue;
     }
     cmd_from_sd_ = true;
+    const int64_t line_end = file_position_ + static_cast<int64_t>(lines.back().size()) + 1;
+    next_file_position_ = line_end;
     try {
       gcode_.run_script(lines.back());
     } catch (const CommandError& e) {
@@ -312,8 +318,17 @@ void VirtualSD::work(double) {
       break;
     }
     cmd_from_sd_ = false;
-    file_position_ += static_cast<int64_t>(lines.back().size()) + 1;
+    file_position_ = next_file_position_;
     lines.pop_back();
+    if (next_file_position_ != line_end) {
+      // The line moved the read position (set_file_position: sdcard_loop): read on from there.
+      if (std::fseek(file_, file_position_, SEEK_SET) != 0) {
+        log::warning("virtual_sdcard seek failed");
+        break;
+      }
+      lines.clear();
+      partial.clear();
+    }
   }
   log::info("Exiting SD card print (position {})", file_position_);
   active_ = false;

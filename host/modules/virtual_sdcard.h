@@ -32,6 +32,12 @@ class VirtualSD : public PrinterObject {
   void do_resume();
   // (file name relative to the folder, size) of the printable files, sorted by name.
   std::vector<std::pair<std::string, int64_t>> get_file_list(bool check_subdirs = false) const;
+  // The line being run came from the file (commands like SDCARD_LOOP_* need that).
+  bool is_cmd_from_sd() const { return cmd_from_sd_; }
+  // Where the next line will be read from: just after the running line, unless moved.
+  int64_t get_file_position() const { return next_file_position_; }
+  // Read the next line from `pos` (takes effect when the running line is done).
+  void set_file_position(int64_t pos) { next_file_position_ = pos; }
   // "sd_pos=N" while printing (the Stats line), empty otherwise.
   std::string stats() const;
   Json get_status(double eventtime) override;
@@ -58,6 +64,7 @@ class VirtualSD : public PrinterObject {
   FILE* file_ = nullptr;
   std::string file_path_;
   int64_t file_position_ = 0, file_size_ = 0;
+  int64_t next_file_position_ = 0;
   bool active_ = false, must_pause_ = false, cmd_from_sd_ = false;
 };
 
