@@ -102,6 +102,28 @@ TEST(McuBatch, PinObjectsEmitKlipperConfigCommands) {
             "range_check_count=4");
 }
 
+// [static_digital_output] adds its commands while the config is read, so they precede the
+// commands of every config callback (Klipper's order, part of the config CRC), even when
+// the section comes later in the file; "!" drives the pin low.
+TEST(McuBatch, StaticDigitalOutputPrecedesCallbackCommands) {
+  auto run = run_batch(
+      "[mcu]\nserial: /dev/null\n"
+      "[test_pins]\ndigital_pin: PB7\n"
+      "[static_digital_output leds]\npins: PB0, !PB1\n");
+  EXPECT_EQ(run.result, "exit") << run.state;
+  std::vector<std::string> expect_config = {
+      "allocate_oids count=1",
+      "set_digital_out pin=PB0 value=1",
+      "set_digital_out pin=PB1 value=0",
+      "config_digital_out oid=0 pin=PB7 value=1 default_value=1 max_duration=0",
+  };
+  std::string joined;
+  for (size_t i = 0; i < expect_config.size(); i++) joined += (i ? "\n" : "") + expect_config[i];
+  ASSERT_GE(run.lines.size(), expect_config.size() + 1);
+  for (size_t i = 0; i < expect_config.size(); i++) EXPECT_EQ(run.lines[i], expect_config[i]);
+  EXPECT_EQ(run.lines[4], fmt::format("finalize_config crc={}", crc_of(joined)));
+}
+
 TEST(McuBatch, UnknownPinIsAConfigError) {
   auto run = run_batch("[mcu]\nserial: /dev/null\n[test_pins]\ndigital_pin: PZ9\n");
   EXPECT_EQ(run.result, "error_exit");
