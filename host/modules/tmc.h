@@ -72,6 +72,14 @@ class TmcErrorCheck {
   Json last_drv_fields_;
 };
 
+// What a [tmcXXXX stepper] object offers other modules (endstop_phase): the stepper's phase
+// offset (mcu_phase_offset, phases) as TmcCommandHelper::get_phase_offset() gives it.
+class TmcPhaseSource {
+ public:
+  virtual ~TmcPhaseSource() = default;
+  virtual std::pair<std::optional<int64_t>, int> get_phase_offset() const = 0;
+};
+
 class TmcCommandHelper {
  public:
   using ReadTranslate =

@@ -16,10 +16,13 @@ namespace kpp {
 
 namespace {
 
-class TmcDriver : public PrinterObject {
+class TmcDriver : public PrinterObject, public TmcPhaseSource {
  public:
   explicit TmcDriver(const TmcChip& chip) : fields(std::make_unique<TmcFieldHelper>(chip)) {}
   Json get_status(double eventtime) override { return cmdhelper->get_status(eventtime); }
+  std::pair<std::optional<int64_t>, int> get_phase_offset() const override {
+    return cmdhelper->get_phase_offset();
+  }
 
   std::unique_ptr<TmcFieldHelper> fields;
   std::unique_ptr<TmcTransport> transport;

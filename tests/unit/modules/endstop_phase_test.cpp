@@ -1,0 +1,110 @@
+// [endstop_phase] in batch mode: the homed position moves by the distance between the trigger
+// phase and the configured one, ENDSTOP_PHASE_CALIBRATE reports the phases seen.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "../common/batch_util.h"
+#include "core/gcode.h"
+
+namespace kpp {
+namespace {
+
+using test::run_batch;
+
+std::vector<std::string> g_replies;
+
+// [endstop_phase_test_replies]: keeps every G-code reply of the batch run.
+class Replies : public PrinterObject {
+ public:
+  explicit Replies(const ConfigWrapper& config) {
+    config.get_printer().lookup<GCodeDispatch>("gcode").register_output_handler(
+        [](const std::string& m) { g_replies.push_back(m); });
+  }
+};
+
+const bool kRegistered = [] {
+  register_module("endstop_phase_test_replies",
+                  [](ConfigWrapper& c) { return std::make_shared<Replies>(c); });
+  return true;
+}();
+
+std::string config(const std::string& extra) {
+  std::string cfg =
+      "[endstop_phase_test_replies]\n[mcu]\nserial: /dev/null\n[printer]\n"
+      "kinematics: cartesian\nmax_velocity: 300\nmax_accel: 3000\nmax_z_velocity: 25\n"
+      "max_z_accel: 100\n";
+  const char* pins[3][4] = {{"x", "PF0", "PF1", "^PE5"},
+                            {"y", "PF6", "PF7", "^PJ1"},
+                            {"z", "PL3", "PL1", "^PD3"}};
+  for (auto& p : pins)
+    cfg += fmt::format(
+        "[stepper_{}]\nstep_pin: {}\ndir_pin: {}\nendstop_pin: {}\nmicrosteps: 16\n"
+        "rotation_distance: 40\nposition_endstop: 0\nposition_max: 200\nhoming_speed: 50\n",
+        p[0], p[1], p[2], p[3]);
+  return cfg + extra;
+}
+
+// The first reply matching `re`, its first group.
+std::string find_reply(const std::string& re) {
+  std::regex r(re);
+  std::smatch m;
+  for (auto& l : g_replies)
+    if (std::regex_search(l, m, r)) return m[1];
+  return {};
+}
+
+constexpr double kStepDist = 40. / 3200.;  // rotation_distance / (200 * 16)
+
+TEST(EndstopPhase, FirstHomingSetsThePhaseAndCalibrateReportsIt) {
+  g_replies.clear();
+  auto run = run_batch(config("[endstop_phase stepper_x]\n"),
+                       "ENDSTOP_PHASE_CALIBRATE\nG28 X\nM114\nENDSTOP_PHASE_CALIBRATE\n"
+                       "ENDSTOP_PHASE_CALIBRATE STEPPER=stepper_x\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  EXPECT_NE(find_reply("(No steppers found. \\(Be sure to home at least once.\\))"), "");
+  // No trigger_phase: the first homing's phase becomes the reference, no adjustment.
+  EXPECT_EQ(find_reply("(X:[-0-9.]+)"), "X:0.000");
+  std::string phase = find_reply("stepper_x: trigger_phase=(\\d+)/64 \\(range");
+  ASSERT_NE(phase, "");
+  EXPECT_NE(find_reply("(stepper_x: trigger_phase=" + phase + "/64 \\(range " + phase + " to " +
+                       phase + "\\))"),
+            "");
+  EXPECT_NE(find_reply("(The SAVE_CONFIG command will update)"), "");
+}
+
+TEST(EndstopPhase, TriggerPhaseShiftsTheHomedPosition) {
+  // Learn the phase batch-mode homing ends on, then configure another one.
+  g_replies.clear();
+  run_batch(config("[endstop_phase stepper_x]\n"), "G28 X\nENDSTOP_PHASE_CALIBRATE\n");
+  int seen = std::stoi(find_reply("stepper_x: trigger_phase=(\\d+)/64"));
+  int configured = (seen + 5) % 64;
+  g_replies.clear();
+  auto run = run_batch(
+      config(fmt::format("[endstop_phase stepper_x]\ntrigger_phase: {}/64\n", configured)),
+      "G28 X\nM114\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  // Batch mode accepts every phase; the delta is taken below the configured phase.
+  int delta = ((seen - configured) % 64 + 64) % 64 - 64;
+  EXPECT_EQ(find_reply("(X:[-0-9.]+)"), fmt::format("X:{:.3f}", delta * kStepDist));
+}
+
+TEST(EndstopPhase, ConfigErrors) {
+  auto bad = run_batch(config("[endstop_phase stepper_x]\ntrigger_phase: 70/64\n"));
+  EXPECT_NE(bad.state.find("Invalid trigger_phase '70/64'"), std::string::npos) << bad.state;
+  // 0.5 mm is 40 steps: more than half of the 64 phases.
+  auto coarse = run_batch(config("[endstop_phase stepper_x]\nendstop_accuracy: 0.5\n"));
+  EXPECT_NE(coarse.state.find("Endstop for stepper_x is not accurate enough"), std::string::npos)
+      << coarse.state;
+}
+
+TEST(EndstopPhase, CalibrateUnknownStepperIsAnError) {
+  g_replies.clear();
+  auto run = run_batch(config("[endstop_phase]\n"), "ENDSTOP_PHASE_CALIBRATE STEPPER=stepper_y\n");
+  EXPECT_EQ(run.result, "error_exit");
+}
+
+}  // namespace
+}  // namespace kpp
