@@ -31,8 +31,9 @@ class TemperatureMcu : public TemperatureSensor {
     mcu_adc_->setup_adc_callback(AdcSampling::kReportTime,
                                  [this](double t, double v) { adc_callback(t, v); });
     if (printer_.is_batch_mode()) {
-      mcu_adc_->setup_minmax(AdcSampling::kSampleTime, AdcSampling::kSampleCount, 0., 1.,
-                             AdcSampling::kRangeCheckCount);
+      // No calibration can be read from a file: Klipper samples without a range check
+      // (min 0, max 1, range_check_count=0), as its batch output shows.
+      mcu_adc_->setup_minmax(AdcSampling::kSampleTime, AdcSampling::kSampleCount, 0., 1., 0);
       return;
     }
     printer_.register_event_handler<>("klippy:mcu_identify", [this] { mcu_identify(); });

@@ -122,5 +122,19 @@ TEST(SensorBatch, CombinedSensorNeedsKnownSensors) {
   EXPECT_NE(run.state.find("nosuch"), std::string::npos) << run.state;
 }
 
+// temperature_mcu in batch mode: no calibration can be read, so the sensor samples over the
+// whole ADC range without a range check (Klipper's printers.test gtr/mellow streams).
+TEST(SensorBatch, TemperatureMcuHasNoRangeCheckInBatchMode) {
+  auto run = run_batch(kMcu + "[temperature_sensor mcu_temp]\nsensor_type: temperature_mcu\n",
+                       "\n", std::string(KPP_SHARED_DIR) + "/golden/klipper/dict/stm32f407.dict");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  EXPECT_EQ(lines_with(run, "config_analog_in"),
+            (std::vector<std::string>{"config_analog_in oid=0 pin=ADC_TEMPERATURE"}));
+  EXPECT_EQ(strip(lines_with(run, "query_analog_in")),
+            (std::vector<std::string>{
+                "query_analog_in oid=0 sample_ticks=168000 sample_count=8 rest_ticks=50400000 "
+                "bytes_per_report=2 min_value=0 max_value=32760 range_check_count=0"}));
+}
+
 }  // namespace
 }  // namespace kpp
