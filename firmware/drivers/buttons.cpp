@@ -1,7 +1,9 @@
 // Push buttons and rotary encoders of a display (config_buttons, buttons_add, buttons_query,
 // buttons_ack): up to 8 pins sampled every rest_ticks; a change that holds for two samples in a
 // row is queued and reported in buttons_state until the host acknowledges it, resent after
-// retransmit_count samples without an acknowledgement.
+// retransmit_count samples without an acknowledgement. Reports carry raw pin levels; `invert`
+// of buttons_query is the level of the idle buttons, where the debouncing starts (as Klipper's
+// MCU does: its host applies the inversion).
 #include "core/basecmd.h"
 #include "core/board.h"
 #include "core/command.h"
@@ -18,7 +20,7 @@ enum : uint8_t { BS_NO_RETRANSMIT = 0x80, BS_PENDING = 0xff, BS_ACKED = 0xfe };
 struct Buttons {
   Timer timer;
   uint32_t rest_ticks;
-  uint8_t pressed, last_sample, invert;
+  uint8_t pressed, last_sample;
   uint8_t report_count, reports[8];
   uint8_t ack_count, retransmit_state, retransmit_count;
   uint8_t button_count;
@@ -32,7 +34,6 @@ uint_fast8_t buttons_event(Timer* t) {
   uint8_t status = 0;
   for (uint8_t i = 0; i < b->button_count; i++)
     if (gpio_in_read(b->pins[i])) status = static_cast<uint8_t>(status | (1 << i));
-  status ^= b->invert;
   uint8_t changed = status ^ b->pressed;
   // A bit counts once it reads the same in this sample and the previous one (debouncing).
   uint8_t stable = static_cast<uint8_t>(~(status ^ b->last_sample));
@@ -86,7 +87,7 @@ void command_buttons_query(uint32_t* args) {
   b->ack_count = b->report_count = 0;
   b->retransmit_state = BS_ACKED;
   b->retransmit_count = static_cast<uint8_t>(args[3]);
-  b->invert = static_cast<uint8_t>(args[4]);
+  b->pressed = b->last_sample = static_cast<uint8_t>(args[4]);
   if (b->retransmit_count >= BS_NO_RETRANSMIT) fw_shutdown("Invalid buttons retransmit count");
   if (!b->rest_ticks) return;
   sched_add_timer(&b->timer);

@@ -47,20 +47,21 @@ TEST(FirmwareButtons, DebouncedReportsRetransmittedUntilAcked) {
              "buttons_add oid=0 pos=0 pin=PC0 pull_up=1", "buttons_add oid=0 pos=1 pin=PC1 pull_up=1",
              "finalize_config crc=0",
              "buttons_query oid=0 clock=10000 rest_ticks=1000 retransmit_count=3 invert=2"});
-  // PC1 reads 0, inverted to 1: reported as pressed once it has been seen twice.
+  // invert=2 is the idle level the MCU starts from: PC1 reading 0 is a change, reported (raw)
+  // once it has been seen twice.
   auto msgs = named(link.run_until(10500), "buttons_state");
   EXPECT_TRUE(msgs.empty());
   EXPECT_EQ(fw::sim::pin_state(kPC0).mode, fw::sim::PinMode::kInputPullUp);
   msgs = named(link.run_until(11500), "buttons_state");
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0]["ack_count"], 0);
-  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "02");
+  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "00");
   // Not acknowledged: sent again after retransmit_count + 1 more samples.
   msgs = named(link.run_until(14500), "buttons_state");
   EXPECT_TRUE(msgs.empty());
   msgs = named(link.run_until(15500), "buttons_state");
   ASSERT_EQ(msgs.size(), 1u);
-  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "02");
+  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "00");
   link.send("buttons_ack oid=0 count=1");
   EXPECT_TRUE(named(link.run_until(30000), "buttons_state").empty());
   // PC0 goes high at 30200: a one-sample blip would be ignored, this one holds.
@@ -69,7 +70,7 @@ TEST(FirmwareButtons, DebouncedReportsRetransmittedUntilAcked) {
   msgs = named(link.run_until(33000), "buttons_state");
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0]["ack_count"], 1);
-  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "03");
+  EXPECT_EQ(hex(msgs[0].bufs.at("state")), "01");
 }
 
 TEST(FirmwareButtons, TooManyButtons) {
