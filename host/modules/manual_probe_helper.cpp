@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "modules/manual_probe.h"
 #include "motion/stepper.h"
 #include "motion/toolhead.h"
 
@@ -26,6 +27,9 @@ void ManualProbeSession::verify_none_active(Printer& printer) {
 void ManualProbeSession::start(Printer& printer, const GCodeCommand& gcmd, Finalize finalize) {
   verify_none_active(printer);
   double speed = gcmd.get_float("SPEED", 5.);
+  // Klipper lets other modules register automatic "manual methods"; none exist here.
+  if (gcmd.get("MANUAL_METHOD", "manual") != "manual")
+    throw CommandError("Not supported manual method");
   std::shared_ptr<ManualProbeSession> s(new ManualProbeSession(printer, speed, std::move(finalize)));
   s->self_ = s;
   auto* raw = s.get();
@@ -49,13 +53,17 @@ ManualProbeSession::ManualProbeSession(Printer& printer, double speed, Finalize 
     : printer_(printer), speed_(speed), finalize_(std::move(finalize)) {}
 
 Pos3 ManualProbeSession::kinematics_pos() {
-  // Where the steppers really are (heights are only reachable in whole steps).
+  // Where the steppers really are (heights are only reachable in whole steps). Flushing the
+  // step generation is only needed (and only done, as Klipper does) after a move.
   auto& toolhead = printer_.lookup<ToolHead>("toolhead");
+  if (last_kin_pos_ && toolhead.get_position() == last_toolhead_pos_) return *last_kin_pos_;
+  last_toolhead_pos_ = toolhead.get_position();
   toolhead.flush_step_generation();
   Kinematics& kin = toolhead.get_kinematics();
   std::map<std::string, double> spos;
   for (MotionStepper* s : kin.get_steppers()) spos[s->get_name()] = s->get_commanded_position();
-  return kin.calc_position(spos);
+  last_kin_pos_ = kin.calc_position(spos);
+  return *last_kin_pos_;
 }
 
 void ManualProbeSession::move_z(double z) {
@@ -76,10 +84,15 @@ void ManualProbeSession::report_z_status(bool warn_no_change, std::optional<doub
   auto& gcode = printer_.lookup<GCodeDispatch>("gcode");
   if (warn_no_change && prev_z && z == *prev_z)
     gcode.respond_info("WARNING: No change in position (reached stepper resolution)");
-  auto it = std::lower_bound(past_positions_.begin(), past_positions_.end(), z);
-  std::string below = "??????", above = "??????";
-  if (it != past_positions_.begin()) below = fmt::format("{:.3f}", *(it - 1));
-  if (it != past_positions_.end()) above = fmt::format("{:.3f}", *it);
+  // The nearest heights tried below and above (a height equal to the current one is neither).
+  auto lo = std::lower_bound(past_positions_.begin(), past_positions_.end(), z);
+  auto hi = (lo != past_positions_.end() && *lo == z) ? lo + 1 : lo;
+  ManualProbe::SessionStatus st{z, std::nullopt, std::nullopt};
+  if (lo != past_positions_.begin()) st.lower = *(lo - 1);
+  if (hi != past_positions_.end()) st.upper = *hi;
+  if (auto* mp = printer_.try_lookup<ManualProbe>("manual_probe")) mp->set_session_status(st);
+  std::string below = st.lower ? fmt::format("{:.3f}", *st.lower) : "??????";
+  std::string above = st.upper ? fmt::format("{:.3f}", *st.upper) : "??????";
   gcode.respond_info(fmt::format("Z position: {} --> {:.3f} <-- {}", below, z, above));
 }
 
@@ -121,6 +134,7 @@ void ManualProbeSession::cmd_accept(GCodeCommand& gcmd) {
 
 void ManualProbeSession::finish(bool success) {
   auto keep = std::move(self_);  // this object lives until the end of this call
+  if (auto* mp = printer_.try_lookup<ManualProbe>("manual_probe")) mp->set_session_status({});
   auto& gcode = printer_.lookup<GCodeDispatch>("gcode");
   for (const char* c : kCommands) gcode.unregister_command(c);
   std::optional<Pos3> result;

@@ -38,6 +38,8 @@ class ManualProbeSession {
   Finalize finalize_;
   std::vector<double> past_positions_;  // sorted Z heights tried so far
   Coord start_position_;
+  Coord last_toolhead_pos_;            // toolhead position of the cached kinematics position
+  std::optional<Pos3> last_kin_pos_;
   std::shared_ptr<ManualProbeSession> self_;  // alive while the commands are registered
 };
 
