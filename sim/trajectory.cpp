@@ -81,7 +81,27 @@ void PathChecker::on_step(const PrinterModel& model, size_t index, uint64_t cloc
     check(t, model.nozzle());
 }
 
+void PathChecker::begin_exclusion(double t) {
+  if (open_from_ < 0.) open_from_ = t;
+}
+
+void PathChecker::end_exclusion(double t) {
+  if (open_from_ < 0.) return;
+  exclusions_.emplace_back(open_from_, std::max(t, open_from_));
+  open_from_ = -1.;
+}
+
+bool PathChecker::is_excluded(double t) const {
+  if (open_from_ >= 0. && t >= open_from_) return true;
+  // Steps come in time order and intervals are few: newest first finds the usual case at once.
+  for (auto it = exclusions_.rbegin(); it != exclusions_.rend(); ++it)
+    if (t >= it->first && t <= it->second) return true;
+  return false;
+}
+
 void PathChecker::check_until(double t) {
+  // The steps of an open exclusion are judged once it ends.
+  if (open_from_ >= 0.) t = std::min(t, open_from_);
   size_t n = 0;
   while (n < pending_.size() && pending_[n].first <= t) {
     check(pending_[n].first, pending_[n].second);
@@ -92,6 +112,10 @@ void PathChecker::check_until(double t) {
 
 void PathChecker::check(double t, const Vec3& got) {
   if (t < start_time_) return;
+  if (is_excluded(t)) {
+    excluded_++;
+    return;
+  }
   Vec3 want;
   if (!path_.position(t, want)) {
     unchecked_++;

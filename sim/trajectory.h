@@ -52,7 +52,8 @@ class CommandedPath {
 
 // Compares the nozzle after every step of a rail stepper with the commanded path at that step's
 // time, from `start_time` on (before it, e.g. while homing, the host's coordinates are not yet
-// the machine's).
+// the machine's), and outside excluded intervals (homing and probing moves: the host plans them
+// in forced coordinates and the endstop stops them early, so their path is not the machine's).
 //
 // Deferred mode, for a path that is still being filled in while the printer runs (the host hands
 // a move to the path only after its steps were generated, possibly after the MCU stepped them):
@@ -62,6 +63,11 @@ class PathChecker : public MotionObserver {
   explicit PathChecker(const CommandedPath& path, bool deferred = false)
       : path_(path), deferred_(deferred) {}
   void set_start_time(double t) { start_time_ = t; }
+  // Steps from print time `t` on are not compared until end_exclusion(t2) ends the interval
+  // (meanwhile check_until() stops at `t`). Nested calls extend the open interval.
+  void begin_exclusion(double t);
+  void end_exclusion(double t);
+  bool excluding() const { return open_from_ >= 0.; }
   void on_step(const PrinterModel& model, size_t index, uint64_t clock) override;
   // Deferred mode: compare the kept steps up to print time `t`.
   void check_until(double t);
@@ -70,17 +76,21 @@ class PathChecker : public MotionObserver {
   double worst_time() const { return worst_time_; }
   uint64_t checked() const { return checked_; }
   uint64_t unchecked() const { return unchecked_; }
+  uint64_t excluded() const { return excluded_; }
 
  private:
   void check(double t, const Vec3& got);
+  bool is_excluded(double t) const;
 
   const CommandedPath& path_;
   bool deferred_;
   std::vector<std::pair<double, Vec3>> pending_;
+  std::vector<std::pair<double, double>> exclusions_;  // closed [from, to) intervals
+  double open_from_ = -1.;
   double start_time_ = 0.;
   double max_error_ = 0., worst_time_ = 0.;
   Vec3 max_axes_;
-  uint64_t checked_ = 0, unchecked_ = 0;
+  uint64_t checked_ = 0, unchecked_ = 0, excluded_ = 0;
 };
 
 }  // namespace kpp::sim

@@ -105,7 +105,8 @@ std::vector<std::pair<std::string, int64_t>> VirtualSD::get_file_list(bool check
       if (!it->is_regular_file(ec)) continue;
       std::string ext = it->path().extension().string();
       if (ext != ".gcode" && ext != ".g" && ext != ".gco") continue;
-      files.emplace_back(fs::relative(it->path(), dirname_, ec).string(),
+      // Lexically, as os.path.relpath: fs::relative would resolve a symlinked file elsewhere.
+      files.emplace_back(it->path().lexically_relative(dirname_).string(),
                          static_cast<int64_t>(it->file_size(ec)));
     }
   } else {

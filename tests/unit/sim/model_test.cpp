@@ -322,3 +322,45 @@ TEST(SimPathChecker, ComparesStepsWithTheCommandedPath) {
 }
 
 }  // namespace
+
+namespace {
+
+// Steps inside an excluded interval (a homing move) are not compared; an open interval holds
+// back the check of later steps until it is closed.
+TEST(SimPathChecker, LeavesExcludedIntervalsOut) {
+  PrinterModel model(MachineSpec::from_file(kDefaultConfig));
+  SimLink link;
+  Attached attach(model);
+  kpp::sim::CommandedPath path;
+  kpp::sim::PathChecker checker(path, /*deferred=*/true);
+  model.add_observer(&checker);
+  link.send({"allocate_oids count=1",
+             "config_stepper oid=0 step_pin=PA0 dir_pin=PA1 invert_step=0 step_pulse_ticks=40",
+             "finalize_config crc=0"});
+  link.run_for(1000);
+  uint64_t t0 = link.now() + 10000;
+  double x0 = model.nozzle().x;
+  link.send({"reset_step_clock oid=0 clock=" + std::to_string(t0), "set_next_step_dir oid=0 dir=1",
+             "queue_step oid=0 interval=2000 count=800 add=0"});
+  link.run_until(t0 + 801 * 2000);
+  double start = PrinterModel::clock_to_time(t0);
+  // The path is 5 mm off during the first half (as a homing move in forced coordinates).
+  path.add(kpp::motion::PullMove{start, 0.05, 125., 0., {x0 + 5., model.nozzle().y, model.nozzle().z},
+                                 {1., 0., 0.}});
+  path.add(kpp::motion::PullMove{start + 0.05, 0.05, 125., 0.,
+                                 {x0 + 125. * 0.05, model.nozzle().y, model.nozzle().z},
+                                 {1., 0., 0.}});
+  checker.begin_exclusion(start);
+  EXPECT_TRUE(checker.excluding());
+  checker.check_until(start + 0.1);
+  EXPECT_EQ(checker.checked(), 0u);  // held back while the interval is open
+  checker.end_exclusion(start + 0.05);
+  checker.check_until(start + 0.1);
+  // 800 steps 100 us apart: the first 500 fall in the interval.
+  EXPECT_EQ(checker.excluded(), 500u);
+  EXPECT_EQ(checker.checked(), 300u);
+  EXPECT_LE(checker.max_error(), 0.0125 + 1e-9);
+  model.remove_observer(&checker);
+}
+
+}  // namespace
