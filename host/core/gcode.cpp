@@ -529,6 +529,13 @@ void GCodeDispatch::request_restart(const std::string& result) {
       printer_.send_event<double>("gcode:request_restart", print_time);
       toolhead->dwell(0.5);
       toolhead->wait_moves();
+      if (printer_.is_batch_mode()) {
+        // Klipper's batch output still holds the work deferred to reactor callbacks by the
+        // last moves and the motor off (TMC enable/virtual-disable register writes): let the
+        // reactor run what is due now before the exit.
+        auto& reactor = printer_.get_reactor();
+        reactor.pause(reactor.monotonic());
+      }
     }
   }
   printer_.request_exit(result);

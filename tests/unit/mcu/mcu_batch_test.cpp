@@ -124,6 +124,39 @@ TEST(McuBatch, StaticDigitalOutputPrecedesCallbackCommands) {
   EXPECT_EQ(run.lines[4], fmt::format("finalize_config crc={}", crc_of(joined)));
 }
 
+// A module that, when the batch input ends, defers an MCU command to a reactor callback (as
+// the TMC drivers defer their virtual disable): Klipper's batch output has such commands.
+class DeferredAtExit : public PrinterObject {
+ public:
+  explicit DeferredAtExit(const ConfigWrapper& config) : printer_(config.get_printer()) {
+    auto& pins = printer_.lookup<PrinterPins>("pins");
+    dout_ = pins.setup_digital_out(config.get("pin"));
+    dout_->setup_max_duration(0.);
+    printer_.register_event_handler<double>("gcode:request_restart", [this](double print_time) {
+      printer_.get_reactor().register_callback(
+          [this, print_time](double) { dout_->set_digital(print_time + 0.1, 1); });
+    });
+  }
+
+ private:
+  Printer& printer_;
+  std::shared_ptr<McuDigitalOut> dout_;
+};
+
+const bool kDeferredRegistered = [] {
+  register_module("deferred_at_exit",
+                  [](ConfigWrapper& c) { return std::make_shared<DeferredAtExit>(c); });
+  return true;
+}();
+
+TEST(McuBatch, CallbacksQueuedAtTheBatchExitStillRun) {
+  auto run = run_batch("[mcu]\nserial: /dev/null\n[deferred_at_exit]\npin: PB7\n");
+  EXPECT_EQ(run.result, "exit") << run.state;
+  auto sent = test::lines_with(run, "queue_digital_out oid=0 ");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].ends_with(" on_ticks=1")) << sent[0];
+}
+
 TEST(McuBatch, UnknownPinIsAConfigError) {
   auto run = run_batch("[mcu]\nserial: /dev/null\n[test_pins]\ndigital_pin: PZ9\n");
   EXPECT_EQ(run.result, "error_exit");
