@@ -227,8 +227,16 @@ int main(int argc, char** argv) {
       expect_file = next();
     } else if (a == "--filter") {
       filter = next();
-    } else if (a == "-j") {
-      jobs = std::atoi(next().c_str());
+    } else if (a == "-j" || (a.starts_with("-j") && a.size() > 2)) {
+      // "-j 2" or "-j2", as make and ninja take it.
+      std::string n = a.size() > 2 ? a.substr(2) : next();
+      char* end = nullptr;
+      long v = std::strtol(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || v < 1) {
+        std::fprintf(stderr, "klipper-suite: -j needs a positive number, got '%s'\n", n.c_str());
+        return 2;
+      }
+      jobs = static_cast<int>(v);
     } else if (a == "-v") {
       verbose = true;
     } else {
