@@ -232,4 +232,30 @@ std::unique_ptr<McuI2c> i2c_from_config(const ConfigWrapper& config,
   return std::make_unique<McuI2c>(mcu, bus, addr, speed, sw_pins);
 }
 
+// ---- Digital output on a bus queue ----------------------------------------------------------
+
+McuBusDigitalOut::McuBusDigitalOut(Mcu& mcu, const std::string& pin_desc, int cmd_queue,
+                                   int value)
+    : mcu_(mcu), cmd_queue_(cmd_queue) {
+  auto& ppins = mcu.get_printer().lookup<PrinterPins>("pins");
+  PinParams p = ppins.lookup_pin(pin_desc);
+  if (p.chip != &mcu)
+    throw PinError(fmt::format("Pin {} must be on mcu {}", pin_desc, mcu.get_name()));
+  oid_ = mcu_.create_oid();
+  mcu_.add_config_cmd(
+      fmt::format("config_digital_out oid={} pin={} value={} default_value={} max_duration=0",
+                  oid_, p.pin, value, value));
+  mcu_.register_config_callback([this] {
+    update_cmd_ = mcu_.lookup_command("update_digital_out oid=%c value=%c", cmd_queue_);
+  });
+}
+
+void McuBusDigitalOut::update_digital_out(bool value, uint64_t minclock, uint64_t reqclock) {
+  if (!update_cmd_) {
+    mcu_.add_config_cmd(fmt::format("update_digital_out oid={} value={}", oid_, value ? 1 : 0));
+    return;
+  }
+  update_cmd_.send({oid_, value ? 1 : 0}, minclock, reqclock);
+}
+
 }  // namespace kpp

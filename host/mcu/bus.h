@@ -91,4 +91,21 @@ std::unique_ptr<McuI2c> i2c_from_config(const ConfigWrapper& config,
                                         std::optional<int> default_addr = std::nullopt,
                                         int64_t default_speed = 100000);
 
+// A digital output pin driven on a bus device's command queue (Klipper's MCU_bus_digital_out), so
+// that its updates stay ordered with the device's bus messages (display data/command and reset
+// lines). The pin must be on `mcu`.
+class McuBusDigitalOut {
+ public:
+  McuBusDigitalOut(Mcu& mcu, const std::string& pin_desc, int cmd_queue, int value = 0);
+  Mcu& get_mcu() { return mcu_; }
+  // Before the MCU is configured the update goes out with its init commands.
+  void update_digital_out(bool value, uint64_t minclock = 0, uint64_t reqclock = 0);
+
+ private:
+  Mcu& mcu_;
+  int oid_;
+  int cmd_queue_;
+  McuCommand update_cmd_;
+};
+
 }  // namespace kpp
