@@ -15,15 +15,21 @@ namespace kpp {
 
 namespace {
 
-// The toolhead as the last stage of the transform chain.
+// The toolhead as the last stage of the transform chain. Looked up on first use: modules such
+// as bed_mesh chain their transform while the config is read, before the toolhead exists.
 class ToolHeadTransform : public MoveTransform {
  public:
-  explicit ToolHeadTransform(ToolHead& th) : th_(th) {}
-  void move(const Coord& newpos, double speed) override { th_.move(newpos, speed); }
-  Coord get_position() override { return th_.get_position(); }
+  explicit ToolHeadTransform(Printer& printer) : printer_(printer) {}
+  void move(const Coord& newpos, double speed) override { toolhead().move(newpos, speed); }
+  Coord get_position() override { return toolhead().get_position(); }
 
  private:
-  ToolHead& th_;
+  ToolHead& toolhead() {
+    if (!th_) th_ = &printer_.lookup<ToolHead>("toolhead");
+    return *th_;
+  }
+  Printer& printer_;
+  ToolHead* th_ = nullptr;
 };
 
 Json coord_json(const Coord& c) {
@@ -93,7 +99,7 @@ GCodeMove::~GCodeMove() = default;
 void GCodeMove::handle_ready() {
   is_printer_ready_ = true;
   if (!move_transform_) {
-    toolhead_transform_ = std::make_unique<ToolHeadTransform>(printer_.lookup<ToolHead>("toolhead"));
+    toolhead_transform_ = std::make_unique<ToolHeadTransform>(printer_);
     move_with_transform_ = toolhead_transform_.get();
   }
   reset_last_position();
@@ -115,8 +121,7 @@ MoveTransform* GCodeMove::set_move_transform(MoveTransform* transform, bool forc
   MoveTransform* old = move_transform_;
   if (!old) {
     if (!toolhead_transform_)
-      toolhead_transform_ =
-          std::make_unique<ToolHeadTransform>(printer_.lookup<ToolHead>("toolhead"));
+      toolhead_transform_ = std::make_unique<ToolHeadTransform>(printer_);
     old = toolhead_transform_.get();
   }
   move_transform_ = transform;
