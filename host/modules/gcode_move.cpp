@@ -98,6 +98,7 @@ GCodeMove::~GCodeMove() = default;
 
 void GCodeMove::handle_ready() {
   is_printer_ready_ = true;
+  printer_.lookup<ToolHead>("toolhead");  // as Klipper: a missing toolhead fails at ready
   if (!move_transform_) {
     toolhead_transform_ = std::make_unique<ToolHeadTransform>(printer_);
     move_with_transform_ = toolhead_transform_.get();
