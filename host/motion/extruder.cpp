@@ -292,7 +292,7 @@ void add_printer_extruders(Printer& printer, const ConfigWrapper& config) {
 
 namespace {
 
-class PrinterExtruderStepper : public PrinterObject {
+class PrinterExtruderStepper : public PrinterObject, public ExtruderPositionSource {
  public:
   explicit PrinterExtruderStepper(const ConfigWrapper& config)
       : extruder_stepper_(config), extruder_name_(config.get("extruder")) {
@@ -301,6 +301,9 @@ class PrinterExtruderStepper : public PrinterObject {
         std::function<void()>([this] { extruder_stepper_.sync_to_extruder(extruder_name_); }));
   }
   Json get_status(double eventtime) override { return extruder_stepper_.get_status(eventtime); }
+  double find_past_position(double print_time) const override {
+    return extruder_stepper_.find_past_position(print_time);
+  }
 
  private:
   ExtruderStepper extruder_stepper_;

@@ -45,7 +45,15 @@ class ExtruderStepper {
   std::optional<std::string> motion_queue_;
 };
 
-class PrinterExtruder : public PrinterObject, public ExtraAxis {
+// Objects whose filament position over time can be read back ([extruder*] and
+// [extruder_stepper] sections; used by filament_motion_sensor).
+class ExtruderPositionSource {
+ public:
+  virtual ~ExtruderPositionSource() = default;
+  virtual double find_past_position(double print_time) const = 0;
+};
+
+class PrinterExtruder : public PrinterObject, public ExtraAxis, public ExtruderPositionSource {
  public:
   PrinterExtruder(const ConfigWrapper& config, int extruder_num);
 
@@ -62,7 +70,7 @@ class PrinterExtruder : public PrinterObject, public ExtraAxis {
   motion::TrapQ* get_trapq() { return trapq_; }
   ExtruderStepper* extruder_stepper() { return extruder_stepper_.get(); }
   double last_position() const { return last_position_; }
-  double find_past_position(double print_time) const;
+  double find_past_position(double print_time) const override;
   std::string stats(double eventtime) { return heater_->stats(eventtime); }
   Json get_status(double eventtime) override;
 
