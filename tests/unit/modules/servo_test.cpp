@@ -1,0 +1,69 @@
+// [servo]: pulse widths from angles and widths (clamped to the servo's range), the initial
+// value, SET_SERVO in step with the moves, option checks.
+#include <gtest/gtest.h>
+
+#include "../common/batch_util.h"
+
+namespace kpp {
+namespace {
+
+const std::string kBase =
+    "[mcu]\nserial: /dev/null\n"
+    "[printer]\nkinematics: none\nmax_velocity: 1\nmax_accel: 1\n";
+
+// The on_ticks of the servo pin's scheduled updates (16 MHz: 1 ms = 16000 ticks).
+std::vector<std::string> servo_lines(const test::BatchRun& r) {
+  std::vector<std::string> out;
+  for (auto& l : r.lines)
+    if (l.starts_with("queue_digital_out oid=0") || l.starts_with("config_digital_out oid=0") ||
+        l.starts_with("set_digital_out_pwm_cycle oid=0"))
+      out.push_back(l.starts_with("queue") ? l.substr(0, l.find(" clock=")) + l.substr(l.find(" on_ticks="))
+                                           : l);
+  return out;
+}
+
+TEST(Servo, InitialAngleAndSetServo) {
+  auto r = test::run_batch(kBase + "[servo arm]\npin: PB5\ninitial_angle: 90\n",
+                           "SET_SERVO SERVO=arm ANGLE=180\nG4 P500\n"
+                           "SET_SERVO SERVO=arm ANGLE=400\nG4 P500\n"  // clamped: no change
+                           "SET_SERVO SERVO=arm WIDTH=0.0005\nG4 P500\n"  // clamped to 1 ms
+                           "SET_SERVO SERVO=arm WIDTH=0\nG4 P500\n");     // signal off
+  ASSERT_EQ(r.result, "exit") << r.state;
+  auto l = servo_lines(r);
+  ASSERT_EQ(l.size(), 6u) << ::testing::PrintToString(r.lines);
+  // 90 degrees: 1.5 ms of the 20 ms period as the start value.
+  EXPECT_EQ(l[0], "config_digital_out oid=0 pin=PB5 value=0 default_value=0 max_duration=0");
+  EXPECT_EQ(l[1], "set_digital_out_pwm_cycle oid=0 cycle_ticks=320000");
+  EXPECT_EQ(l[2], "queue_digital_out oid=0 on_ticks=24000");
+  EXPECT_EQ(l[3], "queue_digital_out oid=0 on_ticks=32000");
+  EXPECT_EQ(l[4], "queue_digital_out oid=0 on_ticks=16000");
+  EXPECT_EQ(l[5], "queue_digital_out oid=0 on_ticks=0");
+}
+
+TEST(Servo, CustomRangeAndInitialPulseWidth) {
+  auto r = test::run_batch(kBase +
+                               "[servo s]\npin: PB5\nminimum_pulse_width: 0.0005\n"
+                               "maximum_pulse_width: 0.0025\nmaximum_servo_angle: 270\n"
+                               "initial_pulse_width: 0.002\n",
+                           "SET_SERVO SERVO=s ANGLE=135\nG4 P500\n");
+  ASSERT_EQ(r.result, "exit") << r.state;
+  auto l = servo_lines(r);
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_EQ(l[2], "queue_digital_out oid=0 on_ticks=32000");  // 2 ms
+  EXPECT_EQ(l[3], "queue_digital_out oid=0 on_ticks=24000");  // 0.5 + 135 * 2/270 = 1.5 ms
+}
+
+TEST(Servo, OptionChecks) {
+  auto r = test::run_batch(kBase + "[servo s]\npin: PB5\nmaximum_pulse_width: 0.0009\n", "\n");
+  EXPECT_EQ(r.result, "error_exit");
+  r = test::run_batch(kBase + "[servo s]\npin: PB5\ninitial_angle: 400\n", "\n");
+  EXPECT_EQ(r.result, "error_exit");
+  // Batch mode stops at a G-code error: "Error on 'SET_SERVO SERVO=s': missing ANGLE".
+  r = test::run_batch(kBase + "[servo s]\npin: PB5\n", "SET_SERVO SERVO=s\n");
+  EXPECT_EQ(r.result, "error_exit");
+  r = test::run_batch(kBase + "[servo s]\npin: PB5\n", "SET_SERVO SERVO=s ANGLE=10\n");
+  EXPECT_EQ(r.result, "exit");
+}
+
+}  // namespace
+}  // namespace kpp
