@@ -59,6 +59,28 @@ inline BatchRun run_batch(const std::string& cfg_text, const std::string& gcode 
   return run;
 }
 
+// A printer without kinematics: [mcu] and [printer] only (for modules that need no motion).
+inline const std::string kNoKinematicsConfig =
+    "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 100\n"
+    "max_accel: 100\n";
+
+// A cartesian printer on atmega2560 pins: X, Y, Z with endstops at 0, 80 steps/mm (16
+// microsteps, rotation_distance 40), stepper_x first (oid 2 after its endstop and trsync).
+inline std::string cartesian_config(double position_max = 200) {
+  std::string cfg =
+      "[mcu]\nserial: /dev/null\n[printer]\nkinematics: cartesian\nmax_velocity: 300\n"
+      "max_accel: 3000\nmax_z_velocity: 25\nmax_z_accel: 100\n";
+  const char* pins[3][4] = {{"x", "PF0", "PF1", "^PE5"},
+                            {"y", "PF6", "PF7", "^PJ1"},
+                            {"z", "PL3", "PL1", "^PD3"}};
+  for (auto& p : pins)
+    cfg += std::string("[stepper_") + p[0] + "]\nstep_pin: " + p[1] + "\ndir_pin: " + p[2] +
+           "\nendstop_pin: " + p[3] +
+           "\nmicrosteps: 16\nrotation_distance: 40\nposition_endstop: 0\nposition_max: " +
+           std::to_string(position_max) + "\nhoming_speed: 50\n";
+  return cfg;
+}
+
 // The lines starting with `prefix`.
 inline std::vector<std::string> lines_with(const BatchRun& run, const std::string& prefix) {
   std::vector<std::string> out;

@@ -11,13 +11,7 @@ namespace {
 using test::lines_with;
 using test::run_batch;
 
-const std::string kBase = R"([mcu]
-serial: /dev/null
-[printer]
-kinematics: none
-max_velocity: 100
-max_accel: 100
-)";
+const std::string kBase = test::kNoKinematicsConfig;
 
 TEST(Digipots, Ad5206WritesScaledChannelsAtInit) {
   // generic-rambo.cfg: scale 2.08, channel_1 1.34 -> int(1.34*256/2.08+.5) = 165 = 0xa5.

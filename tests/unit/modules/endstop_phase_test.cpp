@@ -32,19 +32,7 @@ const bool kRegistered = [] {
 }();
 
 std::string config(const std::string& extra) {
-  std::string cfg =
-      "[endstop_phase_test_replies]\n[mcu]\nserial: /dev/null\n[printer]\n"
-      "kinematics: cartesian\nmax_velocity: 300\nmax_accel: 3000\nmax_z_velocity: 25\n"
-      "max_z_accel: 100\n";
-  const char* pins[3][4] = {{"x", "PF0", "PF1", "^PE5"},
-                            {"y", "PF6", "PF7", "^PJ1"},
-                            {"z", "PL3", "PL1", "^PD3"}};
-  for (auto& p : pins)
-    cfg += fmt::format(
-        "[stepper_{}]\nstep_pin: {}\ndir_pin: {}\nendstop_pin: {}\nmicrosteps: 16\n"
-        "rotation_distance: 40\nposition_endstop: 0\nposition_max: 200\nhoming_speed: 50\n",
-        p[0], p[1], p[2], p[3]);
-  return cfg + extra;
+  return "[endstop_phase_test_replies]\n" + test::cartesian_config() + extra;
 }
 
 // The first reply matching `re`, its first group.

@@ -42,18 +42,7 @@ const bool kRegistered = [] {
 }();
 
 std::string config(const std::string& homing_heaters) {
-  std::string axes;
-  const char* pins[3][4] = {{"x", "PF0", "PF1", "^PE5"},
-                            {"y", "PF6", "PF7", "^PJ1"},
-                            {"z", "PL3", "PL1", "^PD3"}};
-  for (auto& p : pins)
-    axes += fmt::format(
-        "[stepper_{}]\nstep_pin: {}\ndir_pin: {}\nendstop_pin: {}\nmicrosteps: 16\n"
-        "rotation_distance: 40\nposition_endstop: 0\nposition_max: 200\nhoming_speed: 50\n",
-        p[0], p[1], p[2], p[3]);
-  return "[mcu]\nserial: /dev/null\n[printer]\nkinematics: cartesian\nmax_velocity: 300\n"
-         "max_accel: 3000\nmax_z_velocity: 25\nmax_z_accel: 100\n" +
-         axes +
+  return test::cartesian_config() +
          "[heater_bed]\nheater_pin: PH5\nsensor_type: EPCOS 100K B57560G104F\n"
          "sensor_pin: PK6\ncontrol: watermark\nmin_temp: 0\nmax_temp: 130\n" +
          homing_heaters + "[homing_heaters_probe]\n";

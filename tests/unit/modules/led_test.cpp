@@ -11,13 +11,7 @@ namespace {
 using test::lines_with;
 using test::run_batch;
 
-const std::string kBase = R"([mcu]
-serial: /dev/null
-[printer]
-kinematics: none
-max_velocity: 100
-max_accel: 100
-)";
+const std::string kBase = test::kNoKinematicsConfig;
 
 TEST(Led, PwmLedChangesOnlyChangedChannelsAtLeast100msApart) {
   auto run = run_batch(kBase + "[led lled]\nred_pin: PA2\ninitial_RED: 0.2\n",

@@ -10,8 +10,7 @@ using test::lines_with;
 using test::run_batch;
 
 const std::string kSamd = std::string(KPP_SHARED_DIR) + "/golden/klipper/dict/samd21g18.dict";
-const std::string kBase =
-    "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 100\nmax_accel: 100\n";
+const std::string kBase = test::kNoKinematicsConfig;
 
 TEST(SamdSercom, PinsForTheBus) {
   auto run = run_batch(kBase + "[samd_sercom s1]\nsercom: sercom1\ntx_pin: PA16\nclk_pin: PA17\n"

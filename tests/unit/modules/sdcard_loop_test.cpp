@@ -36,20 +36,8 @@ struct SdDir {
 };
 
 std::string config(const fs::path& sd) {
-  std::string cfg = fmt::format(
-      "[mcu]\nserial: /dev/null\n[printer]\nkinematics: cartesian\nmax_velocity: 300\n"
-      "max_accel: 3000\nmax_z_velocity: 25\nmax_z_accel: 100\n"
-      "[virtual_sdcard]\npath: {}\n[sdcard_loop]\n",
-      sd.string());
-  const char* pins[3][4] = {{"x", "PF0", "PF1", "^PE5"},
-                            {"y", "PF6", "PF7", "^PJ1"},
-                            {"z", "PL3", "PL1", "^PD3"}};
-  for (auto& p : pins)
-    cfg += fmt::format(
-        "[stepper_{}]\nstep_pin: {}\ndir_pin: {}\nendstop_pin: {}\nmicrosteps: 16\n"
-        "rotation_distance: 40\nposition_endstop: 0\nposition_max: 300\nhoming_speed: 50\n",
-        p[0], p[1], p[2], p[3]);
-  return cfg;
+  return test::cartesian_config(300) +
+         fmt::format("[virtual_sdcard]\npath: {}\n[sdcard_loop]\n", sd.string());
 }
 
 // stepper_x is oid 2 (endstop 0, trsync 1 come first); 80 steps per mm.

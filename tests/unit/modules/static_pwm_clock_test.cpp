@@ -36,13 +36,7 @@ std::string dict_with_timer_output() {
   return path;
 }
 
-const std::string kBase = R"([mcu]
-serial: /dev/null
-[printer]
-kinematics: none
-max_velocity: 100
-max_accel: 100
-)";
+const std::string kBase = test::kNoKinematicsConfig;
 
 TEST(StaticPwmClock, HalfDutySquareWave) {
   // 168 MHz / 1 MHz = 168 ticks per cycle; inverted: on for the other half (same here).

@@ -10,15 +10,7 @@ namespace {
 using test::lines_with;
 using test::run_batch;
 
-const std::string kBase = R"([mcu]
-serial: /dev/null
-[printer]
-kinematics: none
-max_velocity: 100
-max_accel: 100
-[sx1509 ex]
-i2c_address: 62
-)";
+const std::string kBase = test::kNoKinematicsConfig + "[sx1509 ex]\ni2c_address: 62\n";
 
 TEST(Sx1509, RegistersAtConnectAndOnSetPin) {
   auto run = run_batch(kBase + R"([output_pin fan]
