@@ -224,11 +224,11 @@ void MotionQueuing::drip_update_time(double start_time, double end_time,
   reactor_.update_timer(flush_timer_, Reactor::kNever);
   do_kick_flush_timer_ = false;
   advance_flush_time(start_time);
-  // Steps are generated in 50 ms segments up to G while commands are only flushed up to
-  // G - kin_flush_delay (the schedule Klipper's golden output shows), until G passes the move
-  // end plus that delay.
+  // Steps are generated in 50 ms segments up to G (capped at the move end) while commands are
+  // only flushed up to G - kin_flush_delay, then everything to the end plus that delay: the
+  // schedule Klipper's golden output shows (its flush at end - delay splits the last steps).
   double kfd = kin_flush_delay_;
-  double gen_time = start_time, gen_end = end_time + kfd;
+  double gen_time = start_time, gen_end = end_time;
   while (gen_time < gen_end) {
     if (completion && completion->test()) break;
     double curtime = reactor_.monotonic();
@@ -240,11 +240,11 @@ void MotionQueuing::drip_update_time(double start_time, double end_time,
       continue;
     }
     gen_time = std::min(gen_time + kDripSegmentTime, gen_end);
-    note_mcu_movequeue_activity(gen_time - kfd);
+    note_mcu_movequeue_activity(gen_time);
     advance_flush_time(gen_time - kfd, gen_time);
   }
   reactor_.update_timer(flush_timer_, Reactor::kNow);
-  advance_flush_time(gen_time);
+  advance_flush_time(gen_time + kfd);
 }
 
 namespace {

@@ -78,10 +78,10 @@ std::string to_text(const QueuedMessage& m) {
 // A homing move from `start` to `end` at `speed` with `accel`, planned the way the toolhead
 // plans it (rest to rest), sent the way Klipper's drip mode sends it: the move starts at
 // t0 = homing start + 1 ms (homing start delay) + kin_flush_delay; steps are generated in
-// 50 ms segments up to F + kin_flush_delay while commands are flushed up to F, for
-// F = t0 - kin_flush_delay + k*0.05 capped at the move end, then everything up to the end plus
-// kin_flush_delay. This is the schedule the golden chunk boundaries show. Returns each oid's
-// step messages.
+// 50 ms segments up to G = t0 + k*0.05 capped at the move end while commands are flushed up to
+// G - kin_flush_delay, then everything up to the end plus kin_flush_delay. This is the
+// schedule the golden chunk boundaries show (the flush at end - kin_flush_delay splits the last
+// steps of a move). Returns each oid's step messages.
 std::map<int, std::vector<std::string>> simulate_homing(
     const std::vector<std::pair<int, StepperKinematics*>>& steppers, double step_dist,
     const Vec3& start, const Vec3& end, double speed, double accel, double homing_start,
@@ -113,12 +113,12 @@ std::map<int, std::vector<std::string>> simulate_homing(
   Vec3 axes_r = {d.x / move_d, d.y / move_d, d.z / move_d};
   tq.append(t0, accel_t, cruise_t, decel_t, start, axes_r, 0., cruise_v, accel);
   double move_end = t0 + accel_t + cruise_t + decel_t;
-  double flush = t0 - kin_flush_delay;
-  while (flush < move_end) {
-    flush = std::min(flush + 0.05, move_end);
-    EXPECT_EQ(ssm.gen_steps(flush, flush + kin_flush_delay, 0.), 0);
+  double gen = t0;
+  while (gen < move_end) {
+    gen = std::min(gen + 0.05, move_end);
+    EXPECT_EQ(ssm.gen_steps(gen - kin_flush_delay, gen, 0.), 0);
   }
-  EXPECT_EQ(ssm.gen_steps(flush + kin_flush_delay, flush + kin_flush_delay, 0.), 0);
+  EXPECT_EQ(ssm.gen_steps(gen + kin_flush_delay, gen + kin_flush_delay, 0.), 0);
   std::map<int, std::vector<std::string>> out;
   for (auto& m : sink.sent[0]) out[static_cast<int>(m.data[1])].push_back(to_text(m));
   return out;
@@ -224,9 +224,9 @@ TEST(GoldenGenericCartesian, InputShapedXHomingMatchesKlipper) {
   auto want = golden_steps(lines, 8, 1, "endstop_home oid=0 clock=0");
   ASSERT_GT(want.size(), 190u);
   // The shaped acceleration and the cruise match command for command. The final deceleration
-  // has the same 61 steps, but Klipper cuts it into more commands (more flush points at the end
-  // of a shaped drip move than this schedule has), so only its step count and last step are
-  // compared.
+  // has the same 61 steps, but Klipper cuts it into one command more than this schedule does
+  // (a flush point at the end of a shaped drip move not pinned down yet), so only its step
+  // count and last step are compared.
   size_t exact = want.size() - 7;
   ASSERT_GT(got[8].size(), exact);
   expect_same(std::vector<std::string>(got[8].begin(), got[8].begin() + exact),

@@ -188,6 +188,28 @@ TEST_P(KinematicsGolden, StepsMatchKlipper) {
   }
 }
 
+// The last steps of a homing move: Klipper's drip mode flushes at the move end minus the
+// kinematic flush delay, so on generic-bigtreetech-skr-v1.1 the final two X and Y homing
+// steps (0.9 ms and 1.6 ms before the end) go out as two commands, not one.
+TEST(ToolheadBatch, HomingMoveEndSplitsLikeKlipper) {
+  std::ifstream f(kShared + "/klipper/config/generic-bigtreetech-skr-v1.1.cfg");
+  std::string cfg((std::istreambuf_iterator<char>(f)), {});
+  std::ifstream g(kShared + "/klipper/test/klippy/move.gcode");
+  std::string gcode((std::istreambuf_iterator<char>(g)), {});
+  auto run = test::run_batch(cfg, gcode, kShared + "/golden/klipper/dict/lpc176x.dict");
+  EXPECT_EQ(run.result, "exit") << run.state;
+  auto golden = golden_lines("printers/generic-bigtreetech-skr-v1.1.txt.gz");
+  for (int oid : {2, 5}) {
+    auto ours = oid_lines(run.lines, oid), ref = oid_lines(golden, oid);
+    ASSERT_GT(ref.size(), 100u);
+    EXPECT_EQ(ours, ref) << "oid " << oid;
+  }
+  auto x = oid_lines(run.lines, 2);
+  auto it = std::find(x.begin(), x.end(), "queue_step oid=2 interval=46121 count=1 add=0");
+  ASSERT_NE(it, x.end());
+  EXPECT_EQ(*(it + 1), "queue_step oid=2 interval=66827 count=1 add=0");
+}
+
 // Winch: G28 only declares the origin (no endstops); the four cables' steps for the first
 // moves of printers.test equal Klipper's.
 TEST(ToolheadBatch, WinchStepsMatchKlipper) {
