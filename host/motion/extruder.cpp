@@ -80,13 +80,21 @@ void ExtruderStepper::set_pressure_advance(double pressure_advance, double smoot
   double new_smooth_time = smooth_time;
   if (pressure_advance == 0.) new_smooth_time = 0.;
   auto& toolhead = printer_.lookup<ToolHead>("toolhead");
-  // A new smoothing window changes how far step generation must stay behind the moves.
-  if (new_smooth_time != old_smooth_time) toolhead.flush_step_generation();
   motion::ExtruderKinematics* sk = sk_extruder_;
-  toolhead.register_lookahead_callback([sk, pressure_advance, new_smooth_time](double pt) {
-    sk->set_pressure_advance(pt, pressure_advance, new_smooth_time);
-  });
-  toolhead.get_motion_queuing().check_step_generation_scan_windows();
+  if (new_smooth_time != old_smooth_time) {
+    // A new smoothing window changes how far step generation must stay behind the moves:
+    // generate everything queued, then apply it at once (from print time 0, i.e. to every move
+    // still to come), so that the next move's start already uses the new kinematic flush
+    // delay. Going through the lookahead callback would first fix the next print time with
+    // the old delay.
+    toolhead.flush_step_generation();
+    sk->set_pressure_advance(0., pressure_advance, new_smooth_time);
+    toolhead.get_motion_queuing().check_step_generation_scan_windows();
+  } else {
+    toolhead.register_lookahead_callback([sk, pressure_advance, new_smooth_time](double pt) {
+      sk->set_pressure_advance(pt, pressure_advance, new_smooth_time);
+    });
+  }
   pressure_advance_ = pressure_advance;
   pressure_advance_smooth_time_ = smooth_time;
 }

@@ -9,7 +9,8 @@
 namespace kpp {
 
 PrinterRail::PrinterRail(const ConfigWrapper& config, Options opts)
-    : name_(config.get_name()), units_in_radians_(opts.units_in_radians) {
+    : name_(opts.name.empty() ? config.get_name() : opts.name),
+      units_in_radians_(opts.units_in_radians) {
   // The primary endstop exists before the primary stepper (its oids come first).
   std::shared_ptr<McuEndstop> mcu_endstop;
   std::string endstop_pin = config.get("endstop_pin");
@@ -95,14 +96,15 @@ std::shared_ptr<McuEndstop> PrinterRail::lookup_endstop(const std::string& endst
 
 void PrinterRail::add_stepper(std::shared_ptr<MotionStepper> stepper,
                               const std::optional<std::string>& endstop_pin,
-                              const ConfigWrapper& config) {
+                              const ConfigWrapper& config, const std::string& endstop_name) {
   steppers_.push_back(stepper);
   std::shared_ptr<McuEndstop> endstop;
   if (!endstop_pin) {
     // No endstop of its own: it stops with the rail's first endstop.
     endstop = endstops_.at(0).first;
   } else {
-    endstop = lookup_endstop(*endstop_pin, stepper->get_name(true), config);
+    endstop = lookup_endstop(*endstop_pin,
+                             endstop_name.empty() ? stepper->get_name(true) : endstop_name, config);
   }
   endstop->add_stepper(*stepper);
 }

@@ -39,6 +39,9 @@ class PrinterRail {
     // False: a rail without steppers of its own yet (a generic_cartesian carriage); the
     // section then holds no stepper options.
     bool with_stepper = true;
+    // The rail's name instead of the section name (a generic_cartesian carriage is named by
+    // the last word of its section, "carriage_x").
+    std::string name;
   };
   PrinterRail(const ConfigWrapper& config, Options opts);
   PrinterRail(const ConfigWrapper& config) : PrinterRail(config, Options{}) {}
@@ -53,9 +56,11 @@ class PrinterRail {
 
   // Another stepper on this rail (stepper_z1): its own endstop_pin, or the rail's first one.
   void add_extra_stepper(const ConfigWrapper& config);
-  // Attach an existing stepper; `endstop_pin` empty: use the first endstop.
+  // Attach an existing stepper; `endstop_pin` empty: use the first endstop. The endstop is
+  // named after the stepper unless `endstop_name` is given.
   void add_stepper(std::shared_ptr<MotionStepper> stepper,
-                   const std::optional<std::string>& endstop_pin, const ConfigWrapper& config);
+                   const std::optional<std::string>& endstop_pin, const ConfigWrapper& config,
+                   const std::string& endstop_name = "");
   // Install kinematics made by `alloc` on every stepper.
   void setup_itersolve(
       const std::function<std::unique_ptr<motion::StepperKinematics>()>& alloc);

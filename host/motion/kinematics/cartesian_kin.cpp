@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "modules/homing.h"
 #include "motion/kinematics/cartesian.h"
 #include "motion/kinematics/corexy.h"
@@ -89,6 +91,7 @@ CartKinematics::CartKinematics(ToolHead& toolhead, const ConfigWrapper& config, 
     axes_min_[i] = r.first;
     axes_max_[i] = r.second;
   }
+  if (config.has_section("dual_carriage")) setup_dual_carriage(config);
   for (MotionStepper* s : get_steppers()) s->set_trapq(toolhead.get_trapq());
   auto [max_velocity, max_accel] = toolhead.get_max_velocity();
   max_z_velocity_ = config.getfloat("max_z_velocity", max_velocity,
@@ -98,6 +101,49 @@ CartKinematics::CartKinematics(ToolHead& toolhead, const ConfigWrapper& config, 
 }
 
 CartKinematics::~CartKinematics() = default;
+
+void CartKinematics::setup_dual_carriage(const ConfigWrapper& config) {
+  ConfigWrapper dc_config = config.getsection("dual_carriage");
+  bool hybrid = variant_ == Variant::kHybridCoreXY || variant_ == Variant::kHybridCoreXZ;
+  if (variant_ == Variant::kCoreXY || variant_ == Variant::kCoreXZ)
+    throw config.error(fmt::format("Section 'dual_carriage' is not supported by '{}' kinematics",
+                                   config.get("kinematics")));
+  // The hybrid machines only have the X carriage to double (the option is still read).
+  std::string axis_name = hybrid ? dc_config.getchoice("axis", {"x"}, "x")
+                                 : dc_config.getchoice("axis", {"x", "y"});
+  dc_axis_ = axis_name == "x" ? 0 : 1;
+  rails_.push_back(lookup_multi_rail(dc_config));
+  PrinterRail& dc_rail = *rails_[3];
+  if (variant_ == Variant::kHybridCoreXY) {
+    // The second carriage's belt runs x + y: the Y endstop also stops it.
+    for (auto& s : dc_rail.get_steppers()) rails_[1]->get_endstops()[0].first->add_stepper(*s);
+    dc_rail.setup_itersolve([] { return std::make_unique<motion::CoreXYKinematics>('+'); });
+  } else if (variant_ == Variant::kHybridCoreXZ) {
+    for (auto& s : dc_rail.get_steppers()) rails_[2]->get_endstops()[0].first->add_stepper(*s);
+    dc_rail.setup_itersolve([] { return std::make_unique<motion::CoreXZKinematics>('+'); });
+  } else {
+    char a = axis_name[0];
+    dc_rail.setup_itersolve([a] { return std::make_unique<motion::CartesianKinematics>(a); });
+  }
+  std::optional<double> safe_dist;
+  if (dc_config.get_opt("safe_distance"))
+    safe_dist = dc_config.getfloat("safe_distance", 0., FloatLimits{.minval = 0.});
+  dc_module_ = std::make_shared<DualCarriages>(printer_, *this,
+                                               std::vector<PrinterRail*>{rails_[dc_axis_].get()},
+                                               std::vector<PrinterRail*>{&dc_rail},
+                                               std::vector<int>{dc_axis_},
+                                               std::vector<std::optional<double>>{safe_dist});
+  printer_.add_object("dual_carriage", dc_module_);
+}
+
+void CartKinematics::update_limits(int axis, std::pair<double, double> range) {
+  // An axis that is not homed stays so.
+  if (limits_.homed(axis)) limits_.limits[axis] = range;
+}
+
+void CartKinematics::home_axis(Homing& homing_state, int axis, PrinterRail& rail) {
+  home_rail_axis(homing_state, axis, rail);
+}
 
 std::vector<MotionStepper*> CartKinematics::get_steppers() {
   std::vector<MotionStepper*> out;
@@ -109,6 +155,15 @@ std::vector<MotionStepper*> CartKinematics::get_steppers() {
 Pos3 CartKinematics::calc_position(const std::map<std::string, double>& stepper_positions) {
   Pos3 p;
   for (int i = 0; i < 3; i++) p[i] = stepper_positions.at(rails_[i]->get_name());
+  if (dc_module_) {
+    PrinterRail* primary = dc_module_->get_primary_rail(dc_axis_);
+    bool dual_primary = primary == rails_[3].get();
+    double pd = stepper_positions.at(rails_[3]->get_name());
+    // The dual carriage's belt is x + y (x + z): its x is the difference.
+    if (variant_ == Variant::kHybridCoreXY && dual_primary) return {pd - p[1], p[1], p[2]};
+    if (variant_ == Variant::kHybridCoreXZ && dual_primary) return {pd - p[2], p[1], p[2]};
+    if (variant_ == Variant::kCartesian && dual_primary) p[dc_axis_] = pd;
+  }
   switch (variant_) {
     case Variant::kCoreXY: return {0.5 * (p[0] + p[1]), 0.5 * (p[0] - p[1]), p[2]};
     case Variant::kCoreXZ: return {0.5 * (p[0] + p[2]), p[1], 0.5 * (p[0] - p[2])};
@@ -123,14 +178,21 @@ void CartKinematics::set_position(const std::array<double, 3>& newpos,
   for (auto& rail : rails_) rail->set_position(newpos[0], newpos[1], newpos[2]);
   for (char axis_name : homing_axes) {
     int axis = static_cast<int>(std::string("xyz").find(axis_name));
-    limits_.limits[axis] = rails_[axis]->get_range();
+    PrinterRail* rail = rails_[axis].get();
+    if (dc_module_ && axis == dc_axis_) rail = dc_module_->get_primary_rail(axis);
+    if (rail) limits_.limits[axis] = rail->get_range();
   }
 }
 
 void CartKinematics::clear_homing_state(const std::string& axes) { limits_.clear(axes); }
 
 void CartKinematics::home(Homing& homing_state) {
-  for (int axis : homing_state.get_axes()) home_rail_axis(homing_state, axis, *rails_[axis]);
+  for (int axis : homing_state.get_axes()) {
+    if (dc_module_ && axis == dc_axis_)
+      dc_module_->home(homing_state, axis);
+    else
+      home_rail_axis(homing_state, axis, *rails_[axis]);
+  }
 }
 
 void CartKinematics::check_move(ToolMove& move) {

@@ -1,6 +1,7 @@
 // Cartesian, CoreXY, CoreXZ and hybrid CoreXY/CoreXZ printer kinematics (Klipper's
 // kinematics/cartesian.py, corexy.py, corexz.py, hybrid_corexy.py, hybrid_corexz.py): one rail
-// per axis (a belt pair for the core axes), a slower Z. Dual carriages are not supported yet.
+// per axis (a belt pair for the core axes), a slower Z, and for cartesian and the hybrid
+// variants an optional [dual_carriage] (idex_modes.h).
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "motion/kinematics/idex_modes.h"
 #include "motion/kinematics/kinematics.h"
 #include "motion/rail.h"
 
@@ -23,7 +25,7 @@ struct AxisLimits {
   void check_endstops(const ToolMove& move) const;
 };
 
-class CartKinematics : public Kinematics {
+class CartKinematics : public Kinematics, public DualCarriageHost {
  public:
   enum class Variant { kCartesian, kCoreXY, kCoreXZ, kHybridCoreXY, kHybridCoreXZ };
   CartKinematics(ToolHead& toolhead, const ConfigWrapper& config, Variant variant);
@@ -37,10 +39,20 @@ class CartKinematics : public Kinematics {
   Json get_status(double eventtime) override;
   std::pair<double, double> get_axis_limits(int axis) const { return limits_.limits[axis]; }
 
+  // ---- DualCarriageHost ----
+  void update_limits(int axis, std::pair<double, double> range) override;
+  void home_axis(Homing& homing_state, int axis, PrinterRail& rail) override;
+  std::string homed_axes() const override { return limits_.homed_axes(); }
+
  private:
+  void setup_dual_carriage(const ConfigWrapper& config);
+
   Printer& printer_;
   Variant variant_;
+  // x, y, z, then the dual carriage's rail if any.
   std::vector<std::unique_ptr<PrinterRail>> rails_;
+  std::shared_ptr<DualCarriages> dc_module_;
+  int dc_axis_ = -1;
   double max_z_velocity_, max_z_accel_;
   AxisLimits limits_;
   std::array<double, 3> axes_min_{}, axes_max_{};

@@ -11,6 +11,7 @@ DualCarriageKinematics::DualCarriageKinematics() {
 void DualCarriageKinematics::set_inner(StepperKinematics* inner) {
   inner_ = inner;
   set_active_flags(inner->active_flags());
+  copy_solver_state(*inner);
 }
 
 bool DualCarriageKinematics::set_transform(char axis, double scale, double offs) {

@@ -28,7 +28,8 @@ bool ShaperPulses::init(std::span<const double> a, std::span<const double> t) {
 InputShaperKinematics::InputShaperKinematics() = default;
 
 bool InputShaperKinematics::set_inner(StepperKinematics* inner) {
-  if (!(inner->active_flags() & (kActiveX | kActiveY | kActiveZ))) return false;
+  // A stepper that follows no axis right now (a parked dual carriage) is still wrapped: its
+  // axes come back with update_from_inner().
   inner_ = inner;
   set_active_flags(inner->active_flags());
   copy_solver_state(*inner);

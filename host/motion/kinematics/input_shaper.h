@@ -28,8 +28,8 @@ struct ShaperPulses {
 class InputShaperKinematics : public StepperKinematics {
  public:
   InputShaperKinematics();
-  // Wrap `inner` (not owned), taking over its solver state. False if `inner` moves with
-  // neither x, y nor z.
+  // Wrap `inner` (not owned), taking over its solver state. Also a stepper that follows no
+  // axis at the moment (a parked dual carriage); returns true.
   bool set_inner(StepperKinematics* inner);
   StepperKinematics* inner() const { return inner_; }
   // Re-read the wrapped stepper's active axes (after they changed, e.g. a dual carriage park).

@@ -154,5 +154,29 @@ TEST(InputShaperKinematics, FollowsAParkedDualCarriage) {
   EXPECT_EQ(is.gen_steps_pre_active(), 0.);
 }
 
+
+// A carriage parked when the shaper wraps it (generic_cartesian applies the dual carriage modes
+// at start-up) is still wrapped; its shaping starts with the first SET_INPUT_SHAPER while it
+// is active.
+TEST(InputShaperKinematics, WrapsACarriageParkedAtStartUp) {
+  CartesianKinematics x('x');
+  DualCarriageKinematics dc;
+  dc.set_inner(&x);
+  dc.set_transform('x', 0., 100.);
+  InputShaperKinematics is;
+  ASSERT_TRUE(is.set_inner(&dc));
+  EXPECT_EQ(is.active_flags(), 0);
+  ShaperDef d = zv_shaper(40., 0.1);
+  ASSERT_TRUE(is.set_shaper_params('x', d.a, d.t));
+  EXPECT_EQ(is.pulses('x').num_pulses, 0);  // not following x: left unshaped
+  dc.set_transform('x', 1., 0.);
+  is.update_from_inner();
+  EXPECT_EQ(is.active_flags(), kActiveX);
+  EXPECT_EQ(is.pulses('x').num_pulses, 0);
+  ASSERT_TRUE(is.set_shaper_params('x', d.a, d.t));
+  EXPECT_EQ(is.pulses('x').num_pulses, 2);
+  EXPECT_GT(is.gen_steps_pre_active(), 0.);
+}
+
 }  // namespace
 }  // namespace kpp::motion
