@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -91,6 +92,14 @@ class HostSim::McuDriver {
   }
 
   void set_connected(bool c) { connected_ = c; }
+  // The host is gone: no reactor drives the MCU any more and its connection is closed.
+  void host_killed() {
+    detach();
+    if (conn_fd_ >= 0) ::close(conn_fd_);
+    conn_fd_ = -1;
+  }
+  // Without a host: run the MCU up to time `t`.
+  void advance(double t) { run_to(t, 0); }
   void power_cycle(double now) {
     t0_ = now;
     fw::sim::start(pair_[0], 0);
@@ -262,7 +271,14 @@ bool HostSim::run_until(const std::function<bool()>& pred, double timeout) {
   double deadline = now() + timeout;
   for (;;) {
     if (pred()) return true;
-    if (now() >= deadline || !printer_) return false;
+    if (now() >= deadline) return false;
+    if (!printer_) {
+      // The host was killed: the MCU runs alone.
+      double t = std::min(now() + 0.005, deadline);
+      mcu_->advance(t);
+      time_->sleep_until(t);
+      continue;
+    }
     Reactor* r = reactor_.get();
     Reactor::Timer* check = r->register_timer(
         [&pred, deadline, r](double eventtime) -> double {
@@ -310,6 +326,14 @@ std::vector<std::string> HostSim::gcode(const std::string& script, double timeou
   });
   run_until([this, done, gen] { return *done || generation_ != gen; }, timeout);
   return {output_.begin() + static_cast<std::ptrdiff_t>(start), output_.end()};
+}
+
+void HostSim::kill_host() {
+  if (!printer_) return;
+  // No finish_run(): a killed klippy sends no goodbye and runs no shutdown.
+  mcu_->host_killed();
+  printer_.reset();
+  reactor_.reset();
 }
 
 void HostSim::set_mcu_connected(bool connected) { mcu_->set_connected(connected); }

@@ -57,7 +57,8 @@ class HostSim {
 
   // ---- running ----
   // Run until `pred` holds (checked every 5 ms of virtual time) or `timeout` virtual seconds
-  // passed; returns pred(). Restarts requested meanwhile are carried out.
+  // passed; returns pred(). Restarts requested meanwhile are carried out. After kill_host() the
+  // MCU alone runs, in steps of 5 ms.
   bool run_until(const std::function<bool()>& pred, double timeout = 60.);
   void run_for(double seconds);
   // Until the printer is ready; false if it ended in another state (see state()).
@@ -85,6 +86,11 @@ class HostSim {
   void set_mcu_connected(bool connected);
   // Power the MCU off and on: it restarts from clock 0 with no configuration.
   void power_cycle_mcu();
+  // Stop the host as a killed process would: nothing more is sent, no shutdown, the connection
+  // closes. The MCU keeps running on its own; run_for() then only advances it and the printer
+  // model, and printer() must not be used any more.
+  void kill_host();
+  bool host_alive() const { return printer_ != nullptr; }
   uint64_t mcu_clock();
   bool mcu_is_shutdown() const;
 

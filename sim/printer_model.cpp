@@ -331,8 +331,9 @@ ThermalModel& PrinterModel::thermal(std::string_view heater) {
   return heaters_[heater_index(heater)].thermal;
 }
 
-void PrinterModel::set_fault(std::string_view heater, HeaterFault fault) {
+void PrinterModel::set_fault(std::string_view heater, HeaterFault fault, uint64_t clock) {
   Heater& h = heaters_[heater_index(heater)];
+  if (clock) h.thermal.advance(clock_to_time(clock));
   h.fault = fault;
   h.thermal.set_heater_broken(fault == HeaterFault::kNoHeat);
 }

@@ -70,7 +70,9 @@ class PrinterModel : public fw::sim::PinListener {
   // Duty (0..1) the heater was last driven at.
   double heater_duty(std::string_view heater) const;
   ThermalModel& thermal(std::string_view heater);
-  void set_fault(std::string_view heater, HeaterFault fault);
+  // Inject (or clear) a fault; with `clock` the plant is first brought up to it, so heat
+  // delivered before the fault counts.
+  void set_fault(std::string_view heater, HeaterFault fault, uint64_t clock = 0);
   // Fan speed 0..1 (hardware PWM duty, or the duty of the last soft-PWM cycle).
   double fan_speed(std::string_view fan) const;
 
