@@ -225,8 +225,9 @@ void MotionQueuing::drip_update_time(double start_time, double end_time,
   do_kick_flush_timer_ = false;
   advance_flush_time(start_time);
   // Steps are generated in 50 ms segments up to G (capped at the move end) while commands are
-  // only flushed up to G - kin_flush_delay, then everything to the end plus that delay: the
-  // schedule Klipper's golden output shows (its flush at end - delay splits the last steps).
+  // only flushed up to G - 1 ms (the step+dir+step filter window), then everything up to the
+  // end plus kin_flush_delay: the schedule Klipper's golden output shows (its flush 1 ms
+  // before the move end splits the last steps of a homing move).
   double kfd = kin_flush_delay_;
   double gen_time = start_time, gen_end = end_time;
   while (gen_time < gen_end) {
@@ -241,7 +242,7 @@ void MotionQueuing::drip_update_time(double start_time, double end_time,
     }
     gen_time = std::min(gen_time + kDripSegmentTime, gen_end);
     note_mcu_movequeue_activity(gen_time);
-    advance_flush_time(gen_time - kfd, gen_time);
+    advance_flush_time(gen_time - kSdsCheckTime, gen_time);
   }
   reactor_.update_timer(flush_timer_, Reactor::kNow);
   advance_flush_time(gen_time + kfd);
