@@ -75,21 +75,24 @@ void ProbeEndstop::multi_probe_end() {
   multi_ = Multi::kOff;
 }
 
-void ProbeEndstop::probe_prepare() {
+void ProbeEndstop::probe_prepare(HomingMove*) {
   if (multi_ == Multi::kOff || multi_ == Multi::kFirst)
     run_script(activate_gcode_, "activate_gcode");
   if (multi_ == Multi::kFirst) multi_ = Multi::kOn;
 }
 
-void ProbeEndstop::probe_finish() {
+void ProbeEndstop::probe_finish(HomingMove*) {
   if (multi_ == Multi::kOff) run_script(deactivate_gcode_, "deactivate_gcode");
 }
 
 // ---- PrinterProbe ----
 
 PrinterProbe::PrinterProbe(const ConfigWrapper& config)
-    : printer_(config.get_printer()), name_(config.get_name()) {
-  endstop_ = std::make_shared<ProbeEndstop>(config);
+    : PrinterProbe(config, std::make_shared<ProbeEndstop>(config)) {}
+
+PrinterProbe::PrinterProbe(const ConfigWrapper& config,
+                           std::shared_ptr<ProbeEndstopWrapper> endstop)
+    : printer_(config.get_printer()), name_(config.get_name()), endstop_(std::move(endstop)) {
   x_offset_ = config.getfloat("x_offset", 0.);
   y_offset_ = config.getfloat("y_offset", 0.);
   z_offset_ = config.getfloat("z_offset");
@@ -123,11 +126,11 @@ PrinterProbe::PrinterProbe(const ConfigWrapper& config)
   };
   printer_.register_event_handler<HomingMove*>("homing:homing_move_begin",
                                                [this, uses_probe](HomingMove* hmove) {
-                                                 if (uses_probe(hmove)) endstop_->probe_prepare();
+                                                 if (uses_probe(hmove)) endstop_->probe_prepare(hmove);
                                                });
   printer_.register_event_handler<HomingMove*>("homing:homing_move_end",
                                                [this, uses_probe](HomingMove* hmove) {
-                                                 if (uses_probe(hmove)) endstop_->probe_finish();
+                                                 if (uses_probe(hmove)) endstop_->probe_finish(hmove);
                                                });
   auto rails_use_probe = [this](const std::vector<PrinterRail*>& rails) {
     for (PrinterRail* rail : rails)

@@ -19,6 +19,7 @@
 
 namespace kpp {
 
+class HomingMove;
 class ToolHead;
 
 // Probing parameters: the config values, overridable per command (PROBE_SPEED=, SAMPLES=, ...).
@@ -35,10 +36,21 @@ struct ProbeParams {
 // with the median Z (the mean of the middle two for an even count).
 Pos3 calc_probe_z_average(const std::vector<Pos3>& positions, const std::string& method);
 
+// What PrinterProbe needs of its endstop: an MCU endstop whose position is the probe's z_offset,
+// with hooks around a multi-sample run and around each probing (or homing) move. [probe] uses
+// ProbeEndstop; [bltouch] its own.
+class ProbeEndstopWrapper : public McuEndstop, public EndstopWithPosition {
+ public:
+  virtual void multi_probe_begin() = 0;
+  virtual void multi_probe_end() = 0;
+  virtual void probe_prepare(HomingMove* hmove) = 0;
+  virtual void probe_finish(HomingMove* hmove) = 0;
+};
+
 // The probe's endstop: forwards to the MCU endstop and runs activate_gcode/deactivate_gcode
 // around probing moves. With deactivate_on_each_sample disabled, a multi-probe run lowers
 // the probe once and raises it at the end.
-class ProbeEndstop : public McuEndstop, public EndstopWithPosition {
+class ProbeEndstop : public ProbeEndstopWrapper {
  public:
   ProbeEndstop(const ConfigWrapper& config);
   Mcu& get_mcu() override { return mcu_endstop_->get_mcu(); }
@@ -53,10 +65,10 @@ class ProbeEndstop : public McuEndstop, public EndstopWithPosition {
   int query_endstop(double print_time) override { return mcu_endstop_->query_endstop(print_time); }
   double get_position_endstop() override { return position_endstop_; }
 
-  void multi_probe_begin();
-  void multi_probe_end();
-  void probe_prepare();
-  void probe_finish();
+  void multi_probe_begin() override;
+  void multi_probe_end() override;
+  void probe_prepare(HomingMove* hmove) override;
+  void probe_finish(HomingMove* hmove) override;
 
  private:
   void run_script(const MacroTemplate& tmpl, const char* what);
@@ -72,6 +84,8 @@ class ProbeEndstop : public McuEndstop, public EndstopWithPosition {
 class PrinterProbe : public PrinterObject, public PinChip {
  public:
   explicit PrinterProbe(const ConfigWrapper& config);
+  // A probe whose endstop is not a plain pin (bltouch).
+  PrinterProbe(const ConfigWrapper& config, std::shared_ptr<ProbeEndstopWrapper> endstop);
   Json get_status(double eventtime) override;
   std::shared_ptr<McuEndstop> setup_endstop(const PinParams& p) override;
 
@@ -97,7 +111,7 @@ class PrinterProbe : public PrinterObject, public PinChip {
 
   Printer& printer_;
   std::string name_;
-  std::shared_ptr<ProbeEndstop> endstop_;
+  std::shared_ptr<ProbeEndstopWrapper> endstop_;
   double x_offset_, y_offset_, z_offset_;
   double z_position_;  // where a probing move aims (Z position_min)
   ProbeParams defaults_;
