@@ -20,11 +20,12 @@ PrinterLcd::PrinterLcd(const ConfigWrapper& config)
   // The menu and its buttons are not available yet: refuse their options clearly rather than
   // show a display that ignores its controls.
   for (const char* opt : {"encoder_pins", "click_pin", "back_pin", "up_pin", "down_pin",
-                          "kill_pin", "menu_root", "menu_timeout", "menu_reverse_navigation"})
+                          "kill_pin"})
     if (config.get_opt(opt))
       throw config.error(fmt::format(
           "Option '{}' in section '{}': display menus and buttons are not supported yet", opt,
           config.get_name()));
+  if (config.get_name() == "display") menu_ = std::make_unique<display::MenuManager>(config, *this);
   printer_.load_object(config, "display_status");
   layout_ = display::load_layout(config);
   chip_->set_glyphs(layout_.glyphs);
@@ -59,7 +60,8 @@ void PrinterLcd::handle_ready() {
 void PrinterLcd::redraw(double eventtime) {
   chip_->clear();
   try {
-    group_->show(*this, layout_.templates, eventtime);
+    if (!menu_ || !menu_->screen_update_event(eventtime))
+      group_->show(*this, layout_.templates, eventtime);
   } catch (const std::exception& e) {
     log::warning("Error during display screen update: {}", e.what());
   }

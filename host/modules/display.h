@@ -12,6 +12,7 @@
 #include "core/reactor.h"
 #include "modules/display_chip.h"
 #include "modules/display_layout.h"
+#include "modules/display_menu.h"
 
 namespace kpp {
 
@@ -21,6 +22,8 @@ class PrinterLcd : public PrinterObject, public display::Canvas {
   ~PrinterLcd() override;
 
   std::pair<int, int> get_dimensions() const { return chip_->get_dimensions(); }
+  // The menu of the primary display ([display]); null for [display NAME].
+  display::MenuManager* menu() { return menu_.get(); }
   display::LcdChip& chip() { return *chip_; }
   // Redraw the screen now (Klipper draws at most every 100 ms on request).
   void request_redraw();
@@ -39,6 +42,7 @@ class PrinterLcd : public PrinterObject, public display::Canvas {
   Printer& printer_;
   Reactor& reactor_;
   std::unique_ptr<display::LcdChip> chip_;
+  std::unique_ptr<display::MenuManager> menu_;
   display::Layout layout_;
   const display::DisplayGroup* group_ = nullptr;
   Reactor::Timer* timer_ = nullptr;
