@@ -17,14 +17,6 @@ constexpr double kRedrawMinTime = .100;  // at least between updates on request
 PrinterLcd::PrinterLcd(const ConfigWrapper& config)
     : printer_(config.get_printer()), reactor_(printer_.get_reactor()) {
   chip_ = display::make_lcd_chip(config);
-  // The menu and its buttons are not available yet: refuse their options clearly rather than
-  // show a display that ignores its controls.
-  for (const char* opt : {"encoder_pins", "click_pin", "back_pin", "up_pin", "down_pin",
-                          "kill_pin"})
-    if (config.get_opt(opt))
-      throw config.error(fmt::format(
-          "Option '{}' in section '{}': display menus and buttons are not supported yet", opt,
-          config.get_name()));
   if (config.get_name() == "display") menu_ = std::make_unique<display::MenuManager>(config, *this);
   printer_.load_object(config, "display_status");
   layout_ = display::load_layout(config);

@@ -133,11 +133,8 @@ MenuElement::MenuElement(MenuManager& manager, const ConfigWrapper& config, std:
   index_ = config.getint_opt("index");
 }
 
-MenuElement::MenuElement(MenuManager& manager, std::string ns, std::string name_literal,
-                         std::string gcode)
-    : manager_(manager), ns_(std::move(ns)), literal_name_(std::move(name_literal)) {
-  (void)gcode;
-}
+MenuElement::MenuElement(MenuManager& manager, std::string ns, std::string name_literal)
+    : manager_(manager), ns_(std::move(ns)), literal_name_(std::move(name_literal)) {}
 
 tmpl::Context MenuElement::context(const std::string& event, std::optional<double> input) {
   tmpl::Context ctx = manager_.macro().create_template_context();
@@ -211,7 +208,7 @@ class MenuCommand final : public MenuElement {
 class MenuAction final : public MenuElement {
  public:
   MenuAction(MenuManager& m, std::string ns, std::string name, std::string gcode, bool is_back)
-      : MenuElement(m, std::move(ns), std::move(name), {}), gcode_text_(std::move(gcode)),
+      : MenuElement(m, std::move(ns), std::move(name)), gcode_text_(std::move(gcode)),
         is_back_(is_back) {}
   bool handle_key(const std::string& key) override {
     if (key != "click") return false;
@@ -312,6 +309,8 @@ MenuManager::MenuManager(const ConfigWrapper& config, PrinterLcd& display)
   if (!root || !root->is_list())
     throw config.error(fmt::format("Invalid menu root '{}' in section '{}'", root_name_,
                                    config.get_name()));
+  keys_ = std::make_unique<MenuKeys>(
+      config, [this](const std::string& key, double eventtime) { key_event(key, eventtime); });
 }
 
 void MenuManager::load(const ConfigWrapper& config) {
@@ -450,12 +449,6 @@ void MenuManager::dispatch_gcode() {
     }
     gcode_queue_.erase(gcode_queue_.begin());
   }
-}
-
-std::shared_ptr<MenuElement> MenuManager::make_command(const std::string& ns,
-                                                       const std::string& name,
-                                                       const std::string& gcode) {
-  return std::make_shared<MenuAction>(*this, ns, name, gcode, false);
 }
 
 }  // namespace kpp::display

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/reactor.h"
+#include "modules/display_menu_keys.h"
 #include "modules/gcode_macro.h"
 
 namespace kpp {
@@ -25,8 +26,8 @@ class MenuManager;
 class MenuElement {
  public:
   MenuElement(MenuManager& manager, const ConfigWrapper& config, std::string ns);
-  MenuElement(MenuManager& manager, std::string ns, std::string name_literal,
-              std::string gcode);
+  // An element made by the menu itself (".." entries, SD card files): a fixed name.
+  MenuElement(MenuManager& manager, std::string ns, std::string name_literal);
   virtual ~MenuElement() = default;
   const std::string& ns() const { return ns_; }
   std::optional<int64_t> index() const { return index_; }
@@ -92,8 +93,6 @@ class MenuManager {
   std::shared_ptr<MenuElement> lookup(const std::string& ns) const;
   // The elements directly below `ns`, in definition order.
   std::vector<std::shared_ptr<MenuElement>> children(const std::string& ns) const;
-  std::shared_ptr<MenuElement> make_command(const std::string& ns, const std::string& name,
-                                            const std::string& gcode);
 
  private:
   void load(const ConfigWrapper& config);
@@ -116,6 +115,7 @@ class MenuManager {
   std::string pending_;
   std::vector<std::string> gcode_queue_;
   double last_key_time_ = 0.;
+  std::unique_ptr<MenuKeys> keys_;
 };
 
 // The built-in menu tree, as config text (display_menu_defaults.cpp).

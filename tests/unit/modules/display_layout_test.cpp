@@ -133,8 +133,6 @@ TEST(DisplayScreen, UnknownGroupAndBadSections) {
   EXPECT_NE(run.state.find("Unable to parse 'position' in section 'display_data g x'"),
             std::string::npos)
       << run.state;
-  run = test::run_batch(std::string(kPrinter) + "encoder_pins: ^PA1, ^PA2\n");
-  EXPECT_NE(run.state.find("encoder_pins"), std::string::npos) << run.state;
 }
 
 }  // namespace

@@ -154,3 +154,40 @@ TEST(DisplayMenu, BadMenuSections) {
 
 }  // namespace
 }  // namespace kpp
+
+namespace kpp {
+namespace {
+
+// The encoder and click button are registered with [buttons] in Klipper's order (encoder pins,
+// then click), giving the same MCU button object as Klipper's (printer-creality-ender2-2017).
+TEST(DisplayMenuKeys, EncoderAndClickButtons) {
+  auto run = test::run_batch(
+      "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 300\n"
+      "max_accel: 3000\n[display]\nlcd_type: uc1701\ncs_pin: PA3\na0_pin: PA1\n"
+      "encoder_pins: ^PD2, ^PD3\nclick_pin: ^!PC0\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  auto add = test::lines_with(run, "buttons_add");
+  ASSERT_EQ(add.size(), 3u);
+  EXPECT_NE(add[0].find("pos=0 pin=PD2 pull_up=1"), std::string::npos) << add[0];
+  EXPECT_NE(add[1].find("pos=1 pin=PD3 pull_up=1"), std::string::npos) << add[1];
+  EXPECT_NE(add[2].find("pos=2 pin=PC0 pull_up=1"), std::string::npos) << add[2];
+  auto query = test::lines_with(run, "buttons_query");
+  ASSERT_EQ(query.size(), 1u);
+  EXPECT_NE(query[0].find("invert=4"), std::string::npos) << query[0];
+}
+
+TEST(DisplayMenuKeys, BadEncoderPins) {
+  auto run = test::run_batch(
+      "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 300\n"
+      "max_accel: 3000\n[display]\nlcd_type: uc1701\ncs_pin: PA3\na0_pin: PA1\n"
+      "encoder_pins: ^PD2\n");
+  EXPECT_NE(run.state.find("Unable to parse encoder_pins"), std::string::npos) << run.state;
+  run = test::run_batch(
+      "[mcu]\nserial: /dev/null\n[printer]\nkinematics: none\nmax_velocity: 300\n"
+      "max_accel: 3000\n[display]\nlcd_type: uc1701\ncs_pin: PA3\na0_pin: PA1\n"
+      "encoder_pins: ^PD2, ^PD3\nencoder_steps_per_detent: 3\n");
+  EXPECT_NE(run.state.find("encoder_steps_per_detent"), std::string::npos) << run.state;
+}
+
+}  // namespace
+}  // namespace kpp
