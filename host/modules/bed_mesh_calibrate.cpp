@@ -117,7 +117,6 @@ BedMeshCalibrate::BedMeshCalibrate(const ConfigWrapper& config, BedMesh& bedmesh
     rri.reset();
   }
   adaptive_margin_ = config.getfloat("adaptive_margin", 0.);
-  speed_ = config.getfloat("speed", 50., {.above = 0.});
   points_ = ProbePoints(read_faulty_regions(config), zero_ref);
   try {
     verify_algorithm(a.cfg);
@@ -135,10 +134,41 @@ BedMeshCalibrate::BedMeshCalibrate(const ConfigWrapper& config, BedMesh& bedmesh
   } catch (const BedMeshError& e) {
     throw config.error(e.what());
   }
+  // The helper reads speed and horizontal_move_z; it probes where the probe (not the nozzle)
+  // is over each point.
+  probe_helper_ = std::make_unique<ProbePointsHelper>(
+      config,
+      [this](const Pos3& offsets, const std::vector<Pos3>& positions) {
+        probe_finalize(offsets, positions);
+        return ProbePointsHelper::Outcome::kDone;
+      },
+      std::vector<Point2>{});
+  probe_helper_->use_xy_offsets(true);
+  update_helper_points();
+  printer_.lookup<GCodeDispatch>("gcode").register_command(
+      "BED_MESH_CALIBRATE", [this](GCodeCommand& g) { cmd_BED_MESH_CALIBRATE(g); }, false,
+      "Perform Mesh Bed Leveling");
+}
+
+void BedMeshCalibrate::update_helper_points() {
+  std::vector<Point2> path;
+  for (auto& p : points_.std_path()) path.push_back({p.x, p.y});
+  probe_helper_->update_probe_points(std::move(path), 3);
+}
+
+void BedMeshCalibrate::cmd_BED_MESH_CALIBRATE(GCodeCommand& gcmd) {
+  std::string name = gcmd.get("PROFILE", "default");
+  if (cfgtext::strip(name).empty())
+    throw gcmd.error("Value for parameter 'PROFILE' must be specified");
+  profile_name_ = name;
+  bedmesh_.set_mesh(nullptr);
+  update_config(gcmd);
+  probe_helper_->start_probe(gcmd);
 }
 
 void BedMeshCalibrate::generate(const std::string& method) {
   points_.generate(area_.cfg, area_.mesh_min, area_.mesh_max, area_.radius, area_.origin, method);
+  update_helper_points();
 }
 
 void BedMeshCalibrate::update_config(GCodeCommand& gcmd) {

@@ -11,6 +11,7 @@
 
 #include "modules/bed_mesh_points.h"
 #include "modules/bed_mesh_zmesh.h"
+#include "modules/probe_points.h"
 #include "motion/kinematics/kinematics.h"
 
 namespace kpp {
@@ -35,6 +36,9 @@ class BedMeshCalibrate {
  public:
   BedMeshCalibrate(const ConfigWrapper& config, BedMesh& bedmesh);
 
+  // BED_MESH_CALIBRATE: clear the mesh, apply the command's overrides, probe the points;
+  // probe_finalize() then builds the new mesh.
+  void cmd_BED_MESH_CALIBRATE(GCodeCommand& gcmd);
   // Reset to the configured mesh, apply the command's overrides, regenerate the points.
   // Throws CommandError.
   void update_config(GCodeCommand& gcmd);
@@ -56,13 +60,15 @@ class BedMeshCalibrate {
 
  private:
   void generate(const std::string& method);
+  // Hand the current probe path to the ProbePointsHelper.
+  void update_helper_points();
 
   Printer& printer_;
   BedMesh& bedmesh_;
   MeshArea orig_, area_;
   double adaptive_margin_;
-  double speed_;  // travel between points (mm/s)
   ProbePoints points_;
+  std::unique_ptr<ProbePointsHelper> probe_helper_;
   std::optional<std::string> profile_name_ = "default";
 };
 

@@ -156,6 +156,29 @@ TEST(BedMeshBatch, ProfileLoadMovesAndCommands) {
   EXPECT_TRUE(has_line("Profile [tilted] removed from storage for this session."));
 }
 
+TEST(BedMeshBatch, CalibrateWithProbe) {
+  g_out.clear();
+  std::string cfg = kPrinter;
+  const std::string z_endstop = "endstop_pin: ^PD3\nposition_endstop: 0.5";
+  cfg.replace(cfg.find(z_endstop), z_endstop.size(), "endstop_pin: probe:z_virtual_endstop");
+  cfg += "[probe]\npin: PC7\nz_offset: 1.15\nx_offset: -10\n";
+  auto run = test::run_batch(cfg,
+                             "G28\nBED_MESH_CALIBRATE PROBE_COUNT=7,7\n"
+                             "BED_MESH_CALIBRATE ADAPTIVE=1 PROFILE=p2 MESH_MAX=110,100\n"
+                             "BED_MESH_OUTPUT PGP=1\nG1 X50 Y50 Z10 F6000\nGET_POSITION\n");
+  EXPECT_TRUE(has_line("!! bed_mesh: cannot exceed a probe_count of 6 when using lagrange"));
+  EXPECT_TRUE(has_line("Exclude objects not enabled. Using full mesh..."));
+  // 3x3 points over 0..110 x 0..100 probed by the probe, the nozzle 10 mm to the right.
+  EXPECT_TRUE(has_line("probe at 10.000,0.000 is z=0.000000"));
+  EXPECT_TRUE(has_line("probe at 65.000,50.000 is z=0.000000"));
+  EXPECT_TRUE(has_line("probe at 120.000,100.000 is z=0.000000"));
+  EXPECT_TRUE(has_line("Mesh Bed Leveling Complete"));
+  EXPECT_TRUE(has_line("Bed Mesh state has been saved to profile [p2]"));
+  EXPECT_TRUE(has_line("// 1   | (65.0, 0.0)     | (55.0, 0.0)"));
+  // Probed height 0 with z_offset 1.15: the bed is 1.15 below the nozzle's zero.
+  EXPECT_TRUE(has_line("toolhead: X:50.000000 Y:50.000000 Z:8.850000"));
+}
+
 TEST(BedMeshBatch, BadConfigNamesTheProblem) {
   g_out.clear();
   std::string cfg = kPrinter;
