@@ -124,8 +124,18 @@ void DisplayGroup::show(Canvas& canvas, const std::map<std::string, DisplayTempl
                              a.need(3, "value", "draw_progress_bar").to_double());
     return tmpl::Value("");
   }));
+  install_render_function(ctx, templates);
+  for (const auto& item : items_) {
+    std::string text = item.text->render(ctx);
+    std::erase(text, '\n');
+    canvas.draw_text(item.row, item.col, text);
+  }
+}
+
+void install_render_function(tmpl::Context& ctx,
+                             const std::map<std::string, DisplayTemplate>& templates) {
   // render() sees the same context (printer, render, draw_progress_bar) plus its params. The
-  // function holds the context by pointer: it only runs during this show().
+  // function holds the context by pointer: it only runs while the caller renders with ctx.
   tmpl::Context* shared = &ctx;
   ctx.set("render", tmpl::Value::function("render", [&templates, shared](tmpl::CallArgs& a) {
     if (a.args.size() != 1 || !a.args[0].is_str())
@@ -134,11 +144,6 @@ void DisplayGroup::show(Canvas& canvas, const std::map<std::string, DisplayTempl
     if (it == templates.end()) throw tmpl::TemplateError(tmpl::err::kKey, a.args[0].repr());
     return tmpl::Value(it->second.render(*shared, a.kwargs));
   }));
-  for (const auto& item : items_) {
-    std::string text = item.text->render(ctx);
-    std::erase(text, '\n');
-    canvas.draw_text(item.row, item.col, text);
-  }
 }
 
 // ---- Glyphs -----------------------------------------------------------------------------------
@@ -172,15 +177,22 @@ std::vector<uint32_t> parse_glyph(const std::string& name, const std::string& da
 
 // ---- Loading ----------------------------------------------------------------------------------
 
-Layout load_layout(const ConfigWrapper& config) {
-  Layout layout;
+std::map<std::string, DisplayTemplate> load_display_templates(const ConfigWrapper& config) {
+  std::map<std::string, DisplayTemplate> templates;
   ConfigWrapper defaults = default_config(config.get_printer());
   for (auto& c : merged_sections(config, defaults, "display_template ")) {
     DisplayTemplate t(c);
     std::string name = t.name();
-    layout.templates.erase(name);
-    layout.templates.emplace(name, std::move(t));
+    templates.erase(name);
+    templates.emplace(name, std::move(t));
   }
+  return templates;
+}
+
+Layout load_layout(const ConfigWrapper& config) {
+  Layout layout;
+  ConfigWrapper defaults = default_config(config.get_printer());
+  layout.templates = load_display_templates(config);
   std::map<std::string, std::vector<ConfigWrapper>> groups;
   std::vector<std::string> group_order;
   for (auto& c : merged_sections(config, defaults, "display_data ")) {

@@ -22,6 +22,11 @@ class DisplayTemplate {
   // params: CommandError "Invalid parameter to display_template NAME").
   std::string render(tmpl::Context ctx,
                      const std::vector<std::pair<std::string, tmpl::Value>>& kwargs) const;
+  bool has_param(const std::string& name) const {
+    for (const auto& p : params_)
+      if (p.first == name) return true;
+    return false;
+  }
 
  private:
   std::string name_;
@@ -64,6 +69,15 @@ struct Layout {
   GlyphMap glyphs;
 };
 Layout load_layout(const ConfigWrapper& display_config);
+
+// Every [display_template] of the printer's config merged with the built-in ones, by name
+// (what displays, LEDs, output pins and fans render).
+std::map<std::string, DisplayTemplate> load_display_templates(const ConfigWrapper& config);
+
+// Make render('name', param_x=...) available to templates rendered with `ctx`. `ctx` must stay
+// where it is while it is used (render() renders with it).
+void install_render_function(tmpl::Context& ctx,
+                             const std::map<std::string, DisplayTemplate>& templates);
 
 // The built-in sections (display_defaults.cpp), as config text.
 extern const char* const kDefaultDisplayConfig;

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/logging.h"
 #include "mcu/mcu.h"
 #include "mcu/pins.h"
@@ -11,7 +13,11 @@
 namespace kpp {
 
 LedHelper::LedHelper(const ConfigWrapper& config, UpdateFunc update, int led_count)
-    : printer_(config.get_printer()), update_(std::move(update)), led_count_(led_count) {
+    : printer_(config.get_printer()),
+      update_(std::move(update)),
+      led_count_(led_count),
+      template_eval_(TemplateEvaluator::lookup(config)),
+      template_keys_(led_count) {
   LedColor initial{};
   const char* names[] = {"initial_RED", "initial_GREEN", "initial_BLUE", "initial_WHITE"};
   for (int i = 0; i < 4; i++) initial[i] = config.getfloat(names[i], 0., {.minval = 0., .maxval = 1.});
@@ -20,6 +26,43 @@ LedHelper::LedHelper(const ConfigWrapper& config, UpdateFunc update, int led_cou
   printer_.lookup<GCodeDispatch>("gcode").register_mux_command(
       "SET_LED", "LED", section.substr(section.rfind(' ') + 1),
       [this](GCodeCommand& g) { cmd_set_led(g); }, "Set the color of an LED");
+  printer_.lookup<GCodeDispatch>("gcode").register_mux_command(
+      "SET_LED_TEMPLATE", "LED", section.substr(section.rfind(' ') + 1),
+      [this](GCodeCommand& g) { cmd_set_led_template(g); }, "Assign a display_template to an LED");
+}
+
+void LedHelper::cmd_set_led_template(GCodeCommand& gcmd) {
+  auto index = gcmd.get_int_opt("INDEX", IntLimits{.minval = 1, .maxval = led_count_});
+  for (int i = 0; i < led_count_; i++) {
+    if (index && *index != i + 1) continue;
+    template_eval_.set_template(
+        gcmd, &template_keys_[i], [this, i](const std::string& t) { template_update(i + 1, t); },
+        [this] { check_transmit(std::nullopt); }, this);
+  }
+}
+
+void LedHelper::template_update(int index, const std::string& text) {
+  // Up to 5 comma-separated fields (Python's split(',', 4)); every one must be a number.
+  std::vector<std::string> fields;
+  size_t start = 0;
+  while (fields.size() < 4) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) break;
+    fields.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  fields.push_back(text.substr(start));
+  LedColor color{};
+  for (size_t i = 0; i < fields.size(); i++) {
+    auto v = parse_config_float(fields[i]);
+    if (!v) {
+      log::warning("led template render error: '{}'", text);
+      color = {};
+      break;
+    }
+    if (i < 4) color[i] = std::clamp(*v, 0., 1.);
+  }
+  set_color(index, color);
 }
 
 Json LedHelper::get_status() const {

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include "core/gcode.h"
+#include "core/logging.h"
+#include "mcu/mcu.h"
 #include "mcu/pins.h"
 #include "modules/gcode_request_queue.h"
+#include "modules/template_evaluator.h"
 
 namespace kpp {
 namespace {
@@ -15,6 +18,7 @@ class PrinterOutputPin : public PrinterObject {
  public:
   explicit PrinterOutputPin(const ConfigWrapper& config) {
     Printer& printer = config.get_printer();
+    printer_ = &printer;
     auto& ppins = printer.lookup<PrinterPins>("pins");
     is_pwm_ = config.getboolean("pwm", false);
     Mcu* mcu;
@@ -38,8 +42,10 @@ class PrinterOutputPin : public PrinterObject {
       pwm_->setup_start_value(last_value_, shutdown_value);
     else
       dout_->setup_start_value(last_value_, shutdown_value);
+    mcu_ = mcu;
     gcrq_ = std::make_unique<GCodeRequestQueue>(
         config, *mcu, [this](double pt, double v) { return set_pin(pt, v); });
+    template_eval_ = &TemplateEvaluator::lookup(config);
     const std::string& section = config.get_name();
     std::string pin_name = section.substr(section.find(' ') + 1);
     printer.lookup<GCodeDispatch>("gcode").register_mux_command(
@@ -58,13 +64,27 @@ class PrinterOutputPin : public PrinterObject {
       dout_->set_digital(print_time, static_cast<int>(value));
     return {};
   }
+  // A template's text as the pin's value (0 when it is not a number), set as soon as allowed.
+  void template_update(const std::string& text) {
+    auto v = parse_config_float(text);
+    if (!v) log::warning("output_pin template render error: '{}'", text);
+    double now = printer_->get_reactor().monotonic();
+    gcrq_->send_async_request(
+        mcu_->estimated_print_time(now + GCodeRequestQueue::kPinMinTime), v.value_or(0.));
+  }
   void cmd_SET_PIN(GCodeCommand& gcmd) {
-    // Display templates do not exist in this build: every TEMPLATE name is unknown.
-    auto tpl = gcmd.get("TEMPLATE", "");
-    if (!tpl.empty()) throw gcmd.error(fmt::format("Unknown display_template '{}'", tpl));
-    double value = gcmd.get_float("VALUE", {.minval = 0., .maxval = scale_}) / scale_;
-    if (!is_pwm_ && value != 0. && value != 1.) throw gcmd.error("Invalid pin value");
-    gcrq_->queue_gcode_request(value);
+    auto value = gcmd.get_float_opt("VALUE", {.minval = 0., .maxval = scale_});
+    auto tpl = gcmd.get_opt("TEMPLATE");
+    if (value.has_value() == tpl.has_value())
+      throw gcmd.error("SET_PIN command must specify VALUE or TEMPLATE");
+    if (tpl) {
+      template_eval_->set_template(gcmd, this,
+                                   [this](const std::string& t) { template_update(t); });
+      return;
+    }
+    double v = *value / scale_;
+    if (!is_pwm_ && v != 0. && v != 1.) throw gcmd.error("Invalid pin value");
+    gcrq_->queue_gcode_request(v);
   }
 
   bool is_pwm_;
@@ -73,6 +93,9 @@ class PrinterOutputPin : public PrinterObject {
   std::shared_ptr<McuPwm> pwm_;
   std::shared_ptr<McuDigitalOut> dout_;
   std::unique_ptr<GCodeRequestQueue> gcrq_;
+  Printer* printer_;
+  Mcu* mcu_ = nullptr;
+  TemplateEvaluator* template_eval_ = nullptr;
 };
 
 std::shared_ptr<PrinterObject> load_prefix(ConfigWrapper& config) {
