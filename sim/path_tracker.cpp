@@ -13,8 +13,12 @@ HostPathTracker::HostPathTracker(Printer& printer, PrinterModel& model)
     : toolhead_(printer.lookup<ToolHead>("toolhead")),
       model_(model),
       state_(std::make_shared<State>()) {
-  // Nothing is compared until the first homing ends.
-  state_->checker.begin_exclusion(0.);
+  // Nothing is compared until the first homing ends, or from now on if the printer is homed.
+  Json kin = toolhead_.get_kinematics().get_status(printer.get_reactor().monotonic());
+  if (kin.value("homed_axes", std::string()) == "xyz")
+    state_->checker.set_start_time(toolhead_.get_last_move_time());
+  else
+    state_->checker.begin_exclusion(0.);
   auto begin = [st = state_, th = &toolhead_] {
     if (!st->alive) return;
     if (st->homing_depth++ == 0) st->checker.begin_exclusion(th->get_last_move_time());

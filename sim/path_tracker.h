@@ -20,8 +20,8 @@ namespace kpp::sim {
 class HostPathTracker {
  public:
   // Attach to the ready printer (its toolhead and homing events) and the model behind its MCU.
-  // Steps are compared from the end of the first homing on: before it the host's coordinates
-  // are not the machine's.
+  // Steps are compared from now on if all axes are homed, otherwise from the end of the first
+  // homing on: before it the host's coordinates are not the machine's.
   HostPathTracker(Printer& printer, PrinterModel& model);
   ~HostPathTracker();
   HostPathTracker(const HostPathTracker&) = delete;
