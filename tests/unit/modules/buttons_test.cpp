@@ -48,7 +48,8 @@ class TestButtons : public PrinterObject {
       settle(printer);
     });
     gcode.register_output_handler([](const std::string& m) {
-      if (m.find("my_button") != std::string::npos) g_events.push_back("out:" + m);
+      if (m.find("my_button") != std::string::npos || m.find("Filament Sensor") != std::string::npos)
+        g_events.push_back("out:" + m);
     });
     gcode.register_command("TEST_RECORD",
                            [](GCodeCommand& g) { g_events.push_back(g.get("MSG")); });
@@ -206,6 +207,26 @@ TEST(GCodeButton, QueryButtonAndStatus) {
   // The state changes with the report; press_gcode runs once the G-code lock is free.
   EXPECT_EQ(g_events, (std::vector<std::string>{"out:// my_button: RELEASED", "new=1",
                                                 "out:// my_button: PRESSED", "press"}));
+}
+
+TEST(FilamentSwitchSensor, SwitchPinThroughButtons) {
+  // The sensor's pin joins the same MCU object (bit 4); pressed = filament present.
+  auto r = run(
+      "QUERY_FILAMENT_SENSOR SENSOR=fs\n"
+      "TEST_STATE ACK=0 STATE=1c\n"
+      "QUERY_FILAMENT_SENSOR SENSOR=fs\n"
+      "TEST_STATE ACK=1 STATE=0c\n"
+      "QUERY_FILAMENT_SENSOR SENSOR=fs\n",
+      "[filament_switch_sensor fs]\nswitch_pin: PC1\npause_on_runout: False\n");
+  ASSERT_EQ(r.result, "exit") << r.state;
+  auto cfg = test::lines_with(r, "config_buttons");
+  ASSERT_EQ(cfg.size(), 1u);
+  EXPECT_EQ(cfg[0], "config_buttons oid=0 button_count=5");
+  EXPECT_EQ(g_events, (std::vector<std::string>{"out:// Filament Sensor fs: filament not detected",
+                                                "new=1",
+                                                "out:// Filament Sensor fs: filament detected",
+                                                "new=1",
+                                                "out:// Filament Sensor fs: filament not detected"}));
 }
 
 TEST(GCodeButton, AnalogRangeNeedsTwoValues) {
