@@ -1,7 +1,7 @@
 // Klipper's pressure_advance regression case against its golden stream: SET_PRESSURE_ADVANCE
-// with new ADVANCE and SMOOTH_TIME values, an extruder_stepper synced and unsynced. The X, Y,
-// extruder and extra-stepper commands must equal Klipper's line for line (a new smooth_time
-// applies at once, so the next move starts with the new kinematic flush delay).
+// with new ADVANCE and SMOOTH_TIME values, an extruder_stepper synced and unsynced. Every
+// stepper's commands must equal Klipper's line for line (a new smooth_time applies at once, so
+// the next move starts with the new kinematic flush delay).
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -62,9 +62,8 @@ TEST(PressureAdvanceGolden, StepsEqualKlippers) {
   ASSERT_FALSE(golden.empty());
   test::BatchRun run = test::run_batch(cfg, gcode);
   ASSERT_EQ(run.result, "exit") << run.state;
-  // X, Y, the extruder and the extruder_stepper (Z differs only in command boundaries of its
-  // slow homing, see docs/motion.md).
-  for (std::string pin : {"PF0", "PF6", "PA4", "PH5"}) {
+  // X, Y, Z, the extruder and the extruder_stepper.
+  for (std::string pin : {"PF0", "PF6", "PL3", "PA4", "PH5"}) {
     std::vector<std::string> want = steps_of(golden, pin), got = steps_of(run.lines, pin);
     EXPECT_GT(want.size(), 10u) << pin;
     EXPECT_EQ(got, want) << pin;
