@@ -83,6 +83,15 @@ std::string host_config(const std::string& text, const std::string& sd_dir) {
   return out + "\n[virtual_sdcard]\npath: " + sd_dir + "\n";
 }
 
+// The work folder goes, unless it holds the log the summary pointed to.
+void clean_up(const std::string& work, const std::string& log_file) {
+  std::error_code ec;
+  if (log_file.rfind(work + "/", 0) == 0)
+    fs::remove(work + "/print.gcode", ec);
+  else
+    fs::remove_all(work, ec);
+}
+
 int count_moves(const std::string& gcode_path) {
   std::ifstream f(gcode_path);
   int n = 0;
@@ -257,10 +266,14 @@ int main(int argc, char** argv) {
     kpp::Json ps = sim.printer().lookup_object("print_stats")->get_status(now);
     double print_time = PrinterModel::clock_to_time(model.last_clock());
     std::printf("== Summary\n");
-    if (sim.printer().is_shutdown())
-      std::printf("  result        SHUTDOWN: %s\n", sim.state().first.c_str());
-    else
-    {
+    if (sim.printer().is_shutdown()) {
+      // The first line says why; Klipper's advice lines follow, indented under it.
+      std::string msg = sim.state().first;
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      for (size_t pos = 0; (pos = msg.find('\n', pos)) != std::string::npos; pos += 17)
+        msg.replace(pos, 1, "\n                ");
+      std::printf("  result        SHUTDOWN: %s\n", msg.c_str());
+    } else {
       std::string message = ps.value("message", "");
       std::printf("  result        %s%s\n", ps.value("state", "").c_str(),
                   message.empty() ? "" : (": " + message).c_str());
@@ -294,11 +307,11 @@ int main(int argc, char** argv) {
     if (!csv.empty() && !recorder.write_csv(csv))
       throw std::runtime_error("cannot write " + csv);
     std::printf("  log           %s\n", log_file.c_str());
-    fs::remove(work + "/print.gcode");
+    clean_up(work, log_file);
     bool ok = !sim.printer().is_shutdown() && ps.value("state", "") == "complete";
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
-    if (!work.empty()) fs::remove(work + "/print.gcode");
+    if (!work.empty()) clean_up(work, log_file);
     std::fprintf(stderr, "sim-print: %s\n", e.what());
     if (!log_file.empty()) std::fprintf(stderr, "sim-print: log in %s\n", log_file.c_str());
     return 1;
