@@ -148,6 +148,78 @@ TEST_F(LinkCoreTest, TimeoutRetransmitsEverythingUnackedAndDoublesRto) {
   EXPECT_EQ(core.next_wake(), LinkCore::kNow);
 }
 
+TEST_F(LinkCoreTest, BackOffEndsWhenTheMcuAnswersAgain) {
+  send(0, {0x05});
+  core.run_timers(1.0);
+  wire.take_blocks();
+  double t = core.next_wake();
+  for (int i = 0; i < 3; i++) {
+    core.run_timers(t);
+    t = core.next_wake();
+  }
+  EXPECT_DOUBLE_EQ(core.rto(), 8 * LinkCore::kMinRto);
+  // The retransmit got through: no RTT sample (Karn), but the next block starts at the base RTO
+  // instead of inheriting the back-off (Klipper keeps it until the next sample).
+  ack(2, t - 0.001);
+  EXPECT_DOUBLE_EQ(core.rto(), LinkCore::kMinRto);
+  EXPECT_EQ(core.stats().srtt, 0.);
+  send(0, {0x06});
+  core.run_timers(t);
+  EXPECT_DOUBLE_EQ(core.next_wake(), t + LinkCore::kMinRto);
+}
+
+TEST_F(LinkCoreTest, NoBackOffWhileADeadlineCanStillBeMet) {
+  set_clock();  // 1 MHz, clock 0 at time 0
+  // Needed at 1.110 s: sent at once (within 250 ms of its clock), 110 ms to get through.
+  send(1, {0x07}, 0, 1110000);
+  core.run_timers(1.0);
+  ASSERT_EQ(wire.take_blocks().size(), 1u);
+  std::vector<double> tries;
+  for (int i = 0; i < 7; i++) {
+    double t = core.next_wake();
+    core.run_timers(t);
+    tries.push_back(t);
+  }
+  // Every 25 ms while the deadline is ahead (Klipper: 1.025, 1.075, 1.175)...
+  for (int i = 0; i < 5; i++) EXPECT_NEAR(tries[i], 1.025 + 0.025 * i, 1e-9) << i;
+  // ...then, the deadline gone, the usual doubling.
+  EXPECT_NEAR(tries[5] - tries[4], 0.050, 1e-9);
+  EXPECT_NEAR(tries[6] - tries[5], 0.100, 1e-9);
+}
+
+TEST_F(LinkCoreTest, FarDeadlinesStillBackOff) {
+  set_clock();
+  send(1, {0x07}, 0, 1200000);  // 200 ms of margin, sent at 1.0 as the block is ready
+  core.run_timers(1.0);
+  ASSERT_EQ(wire.take_blocks().size(), 1u);
+  core.run_timers(1.025);  // 175 ms left: a 50 ms wait leaves room for another
+  EXPECT_NEAR(core.next_wake(), 1.075, 1e-9);
+  core.run_timers(1.075);  // 125 ms left: a 100 ms wait would not, keep 25 ms
+  EXPECT_NEAR(core.next_wake(), 1.100, 1e-9);
+}
+
+TEST_F(LinkCoreTest, OutOfSequenceBlockIsFlaggedNotTrusted) {
+  send(0, {0x05});
+  core.run_timers(1.0);
+  send(0, {0x06});
+  core.run_timers(1.0);
+  wire.take_blocks();
+  ack(2, 1.001);
+  got.clear();
+  // A restarted MCU speaks in sequence 0 (here: 16, far beyond anything sent).
+  feed(mcu_block(0, {0x61}), 1.002);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].out_of_sequence);
+  EXPECT_EQ(got[0].payload, (std::vector<uint8_t>{0x61}));
+  EXPECT_EQ(got[0].sent_time, 0.);
+  EXPECT_EQ(core.receive_seq(), 2u);  // the link's state is untouched
+  EXPECT_EQ(core.stats().bytes_invalid, 6u);
+  // An empty out-of-sequence block (a nak of the restarted MCU) carries nothing to report.
+  got.clear();
+  feed(mcu_block(0), 1.003);
+  EXPECT_TRUE(got.empty());
+}
+
 TEST_F(LinkCoreTest, DuplicateAckIsANakAndRetransmitsAtOnce) {
   send(0, {0x05});
   core.run_timers(1.0);
