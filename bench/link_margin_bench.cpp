@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -119,7 +118,6 @@ int main(int argc, char** argv) {
 
   Reactor reactor;
   int exit_code = 0;
-  size_t move_count = 0;
   reactor.register_callback([&](double) {
     SerialReader serial(reactor, "mcu 'bench': ", "bench");
     ClockSync cs;
@@ -133,7 +131,6 @@ int main(int argc, char** argv) {
         serial.send(c);
       McuResponse cfg = serial.send_with_response("get_config", "config");
       if (!cfg.get_int("is_config")) throw McuError("not configured");
-      move_count = static_cast<size_t>(cfg.get_int("move_count"));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "connect failed: %s\n", e.what());
       exit_code = 1;
@@ -159,9 +156,7 @@ int main(int argc, char** argv) {
     double lead = 0.5;
     double start = reactor.monotonic();
     uint64_t next_clock = static_cast<uint64_t>(cs.get_clock(start + lead));
-    // A queue_step may go out once the MCU has a free move-queue slot: when the move
-    // `move_count` messages earlier has started (what Klipper's steppersync sets as min_clock).
-    std::deque<uint64_t> started;
+    uint64_t last_clock = 0;
     uint8_t buf[64];
     {
       int64_t args[] = {0, static_cast<int64_t>(next_clock)};
@@ -179,10 +174,8 @@ int main(int argc, char** argv) {
           while (next_clock < horizon) {
             int64_t args[] = {0, interval, count, 0};
             size_t n = qstep.encode_ints(buf, args);
-            uint64_t min_clock = started.size() >= move_count ? started.front() : 0;
-            if (started.size() >= move_count) started.pop_front();
-            started.push_back(next_clock);
-            serial.queue().send(cq, std::span<const uint8_t>(buf, n), min_clock, next_clock);
+            serial.queue().send(cq, std::span<const uint8_t>(buf, n), last_clock, next_clock);
+            last_clock = next_clock;
             next_clock += static_cast<uint64_t>(interval * count);
             messages++;
           }
@@ -209,9 +202,6 @@ int main(int argc, char** argv) {
     streaming = false;
     reactor.pause(reactor.monotonic() + lead + 0.5);
     LinkStats s = serial.live_queue()->link_stats();
-    double load[3] = {0., 0., 0.};
-    getloadavg(load, 3);
-    std::printf("load average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     std::printf(
         "mode=%s hogs=%d rate=%.0f steps/s reactor_load=%.2f seconds=%.0f\n"
         "  messages with a deadline: %llu (queue_step %llu)\n"

@@ -290,11 +290,10 @@ bool HostSim::run_until(const std::function<bool()>& pred, double timeout) {
         },
         Reactor::kNow);
     r->run();
-    // Gone before finish_run() runs the restart handlers in this reactor: a check that still
-    // fired there would end that loop in the middle of them (FIRMWARE_RESTART's reset command
-    // never sent, RESTART's disconnect never done).
-    r->unregister_timer(check);
-    if (printer_->exit_result().empty()) continue;
+    if (printer_->exit_result().empty()) {
+      r->unregister_timer(check);
+      continue;
+    }
     std::string result = printer_->exit_result();
     end_printer();
     if (result == "exit" || result == "error_exit") return pred();

@@ -39,11 +39,6 @@ class Writer {
     cond_.notify_one();
   }
 
-  void flush() {
-    std::unique_lock<std::mutex> g(lock_);
-    idle_.wait(g, [this] { return !running_ || (queue_.empty() && !busy_); });
-  }
-
   void stop() {
     {
       std::lock_guard<std::mutex> g(lock_);
@@ -85,7 +80,6 @@ class Writer {
       cond_.wait(g, [this] { return !running_ || !queue_.empty(); });
       std::deque<std::string> batch;
       batch.swap(queue_);
-      busy_ = true;
       g.unlock();
       for (auto& m : batch) {
         std::fwrite(m.data(), 1, m.size(), file_);
@@ -93,16 +87,11 @@ class Writer {
       }
       std::fflush(file_);
       g.lock();
-      busy_ = false;
-      idle_.notify_all();
     }
-    idle_.notify_all();
   }
 
   std::mutex lock_;
   std::condition_variable cond_;
-  std::condition_variable idle_;  // the writer has nothing in hand (flush() waits for it)
-  bool busy_ = false;
   std::deque<std::string> queue_;
   std::thread thread_;
   std::FILE* file_ = nullptr;
@@ -122,7 +111,6 @@ void set_level(Level level) { g_level = static_cast<int>(level); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 void open_file(const std::string& path) { writer().open(path); }
 void close() { writer().stop(); }
-void flush() { writer().flush(); }
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
   writer().write(message);

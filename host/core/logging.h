@@ -17,8 +17,6 @@ bool enabled(Level level);
 void open_file(const std::string& path);
 // Flush everything queued so far and stop the writer (called at exit).
 void close();
-// Wait until everything queued so far is in the file (for tests that read the log back).
-void flush();
 void write(Level level, std::string_view message);
 
 template <class... Args>

@@ -38,12 +38,7 @@ void ClockSync::connect(SerialReader& serial) {
   reactor_ = &serial.get_reactor();
   file_mode_ = false;
   mcu_freq_ = serial.dictionary().constant_float("CLOCK_FREQ");
-  // The regression starts at the uptime answer's send time: an answer to a retransmitted block
-  // has none (sent_time 0), so ask again (a lossy link); the last resort is its receive time.
   McuResponse up = serial.send_with_response("get_uptime", "uptime");
-  for (int i = 0; i < 5 && up.sent_time == 0.; i++)
-    up = serial.send_with_response("get_uptime", "uptime");
-  if (up.sent_time == 0.) up.sent_time = up.receive_time;
   uint64_t clock = (static_cast<uint64_t>(up.get_int("high")) << 32) |
                    static_cast<uint32_t>(up.get_int("clock"));
   start_from_uptime(up.sent_time, clock);

@@ -50,7 +50,6 @@ class FaultInjector : public LinkTransport {
   void write(const uint8_t* data, size_t len) override;
   void discard_output() override { inner_->discard_output(); }
   LinkCore::WireKind kind() const override { return inner_->kind(); }
-  bool has_wire_time() const override { return inner_->has_wire_time(); }
   void close() override { inner_->close(); }
   std::string describe() const override;
 

@@ -165,17 +165,8 @@ void LinkCore::handle_block(const uint8_t* block, size_t len, double eventtime,
   uint64_t rseq = receive_seq_ + rseq_delta;
   if (rseq != receive_seq_) {
     if (rseq > send_seq_ && receive_seq_ != 1) {
-      // An ack for a block never sent (or from the past): not trusted. Its messages still go up,
-      // flagged, so that a power-cycled MCU's "starting" is noticed (Klipper drops them: over a
-      // UART it then only notices the restart if the sequences happen to agree).
+      // An ack for a block never sent (or from the past): not trusted.
       bytes_invalid_ += len;
-      if (len > proto::kMessageMin) {
-        LinkReceived r;
-        r.payload.assign(block + proto::kMessageHeaderSize, block + len - proto::kMessageTrailerSize);
-        r.receive_time = eventtime;
-        r.out_of_sequence = true;
-        out.push_back(std::move(r));
-      }
       return;
     }
     update_receive_seq(eventtime, rseq);
@@ -263,13 +254,9 @@ void LinkCore::update_receive_seq(double eventtime, uint64_t rseq) {
       srtt_ = (7. * srtt_ + delta) / 8.;
     }
     double rttvar4 = std::max(rttvar_ * 4., 0.001);
-    base_rto_ = std::clamp(srtt_ + rttvar4, kMinRto, kMaxRto);
+    rto_ = std::clamp(srtt_ + rttvar4, kMinRto, kMaxRto);
     rtt_sample_seq_ = 0;
   }
-  // The MCU answers again: the back-off ends here, not only at the next RTT sample as in
-  // Klipper (RFC 6298 waits for one). The timeouts were lost blocks, not a slow MCU, and a
-  // backed-off RTO inherited by the next block would make its first retransmit late.
-  rto_ = base_rto_;
   if (sent_queue_.empty())
     retransmit_time_ = kNever;
   else
@@ -308,18 +295,8 @@ double LinkCore::retransmit_event(double eventtime) {
     ignore_nak_seq_ = receive_seq_;
     if (receive_seq_ < retransmit_seq_) ignore_nak_seq_ = retransmit_seq_;
   } else {
-    // A timeout: back off, unless that would waste the time left before an unacknowledged
-    // message's deadline (the backed-off wait must leave room for at least one more). While the
-    // deadline can still be met the retransmits keep the base rate (no faster than twice the
-    // resend's wire time). Klipper always backs off, which turns three lost blocks in a row into
-    // a late command (`Timer too close`) when a message has only ~100 ms to get through.
-    double backed_off = std::min(rto_ * 2., kMaxRto);
-    double deadline = earliest_deadline();
-    double wire_time = 2. * bittime(static_cast<uint32_t>(buflen));
-    if (deadline > eventtime && deadline < eventtime + 2. * backed_off)
-      rto_ = std::max(base_rto_, wire_time);
-    else
-      rto_ = backed_off;
+    // A timeout: back off.
+    rto_ = std::min(rto_ * 2., kMaxRto);
     ignore_nak_seq_ = send_seq_;
   }
   retransmit_seq_ = send_seq_;
@@ -328,16 +305,8 @@ double LinkCore::retransmit_event(double eventtime) {
   return eventtime + rto_ + bittime(static_cast<uint32_t>(first_buflen));
 }
 
-double LinkCore::earliest_deadline() const {
-  if (ce_.est_freq <= 0.) return kNever;
-  uint64_t req = kMaxClock;
-  for (auto& b : sent_queue_) req = std::min(req, b.req_clock);
-  return req == kMaxClock ? kNever : ce_.clock_to_time(req);
-}
-
 int LinkCore::build_and_send_command(uint8_t* buf, int pending, double eventtime) {
   size_t len = proto::kMessageHeaderSize;
-  uint64_t block_req_clock = kMaxClock;
   while (ready_bytes_) {
     // The most urgent message: lowest req_clock over the heads of the ready queues.
     uint64_t min_clock = kMaxClock;
@@ -356,7 +325,6 @@ int LinkCore::build_and_send_command(uint8_t* buf, int pending, double eventtime
     if (m.req_clock && m.req_clock != kBackgroundPriorityClock && ce_.est_freq > 0.) {
       min_margin_ = std::min(min_margin_, ce_.clock_to_time(m.req_clock) - eventtime);
       deadline_messages_++;
-      block_req_clock = std::min(block_req_clock, m.req_clock);
     }
     std::memcpy(buf + len, m.data, m.len);
     len += m.len;
@@ -383,7 +351,6 @@ int LinkCore::build_and_send_command(uint8_t* buf, int pending, double eventtime
   std::memcpy(out.data, buf, len);
   out.sent_time = eventtime;
   out.receive_time = idletime;
-  out.req_clock = block_req_clock;
   if (sent_queue_.empty()) retransmit_time_ = idletime + rto_;
   if (!rtt_sample_seq_) rtt_sample_seq_ = send_seq_;
   send_seq_++;

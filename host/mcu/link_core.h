@@ -52,9 +52,6 @@ struct LinkReceived {
   double sent_time = 0.;     // host time the block this answers was sent (0: unknown)
   double receive_time = 0.;  // host time it arrived
   uint64_t notify_id = 0;
-  // From a block whose sequence does not fit the link's (counted in bytes_invalid): an MCU that
-  // restarted on its own talks in a fresh sequence. Only its "starting" announcement is acted on.
-  bool out_of_sequence = false;
 };
 
 struct LinkStats {
@@ -169,7 +166,6 @@ class LinkCore {
     uint8_t data[proto::kMessageMax];
     double sent_time;
     double receive_time;  // when the block is fully on the wire
-    uint64_t req_clock;   // the earliest deadline of its messages (kMaxClock: none)
   };
   struct Notify {
     uint64_t notify_id;
@@ -185,8 +181,6 @@ class LinkCore {
   void update_receive_seq(double eventtime, uint64_t rseq);
   void release_notifications(uint64_t wake_seq, double eventtime, std::vector<LinkReceived>& out);
   double retransmit_event(double eventtime);
-  // Host time by which the most urgent unacknowledged message must reach the MCU (kNever: none).
-  double earliest_deadline() const;
   double command_event(double eventtime);
   double check_send_command(int pending, double eventtime);
   int build_and_send_command(uint8_t* buf, int pending, double eventtime);
@@ -207,8 +201,6 @@ class LinkCore {
   uint64_t ignore_nak_seq_ = 0, last_ack_seq_ = 0, retransmit_seq_ = 0, rtt_sample_seq_ = 0;
   std::deque<SentBlock> sent_queue_;
   double srtt_ = 0., rttvar_ = 0., rto_ = kMinRto;
-  // The RTO from the last RTT sample, before any back-off.
-  double base_rto_ = kMinRto;
   // pending messages
   std::vector<CommandQueue> queues_;
   std::vector<int> pending_queues_;  // queue ids with messages, in the order they got them

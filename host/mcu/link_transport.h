@@ -25,9 +25,6 @@ class LinkTransport : public LinkWriter {
   virtual void close() = 0;
   // "tty /dev/ttyACM0", "socket /tmp/x", ... for log messages.
   virtual std::string describe() const = 0;
-  // False when bytes take no time on the way (a socket): the MCU's SERIAL_BAUD then does not
-  // describe this link, and counting its wire time would make round trips negative.
-  virtual bool has_wire_time() const { return true; }
 };
 
 // A transport over a stream file descriptor (tty, pty, socket). Takes ownership of `fd`.
@@ -43,7 +40,6 @@ class FdTransport : public LinkTransport {
   void close() override;
   std::string describe() const override { return description_; }
   bool is_tty() const { return is_tty_; }
-  bool has_wire_time() const override { return !is_socket_; }
   // Bytes a full output buffer made us drop (the peer was not reading).
   uint64_t dropped_bytes() const { return dropped_; }
 

@@ -61,7 +61,6 @@ bool SerialReader::start_session(std::unique_ptr<LinkTransport> transport) {
   disconnect();
   dict_ = mcu::Dictionary();
   bool is_can = transport->kind() == LinkCore::WireKind::kCan;
-  bool has_wire_time = transport->has_wire_time();
   // Each session draws other faults (a retry must not hit the very same bytes again).
   std::optional<FaultSpec> faults = faults_;
   if (faults) faults->seed += 0x9e3779b97f4a7c15ULL * sessions_;
@@ -101,7 +100,7 @@ bool SerialReader::start_session(std::unique_ptr<LinkTransport> transport) {
   dict_ = std::move(dict);
   double wire_freq =
       dict_.constant_float(is_can ? "CANBUS_FREQUENCY" : "SERIAL_BAUD", 0.);
-  if (wire_freq > 0. && has_wire_time) live_->set_wire_frequency(wire_freq);
+  if (wire_freq > 0.) live_->set_wire_frequency(wire_freq);
   int64_t window = dict_.constant_int("RECEIVE_WINDOW", 0);
   if (window > 0) live_->set_receive_window(static_cast<int>(window));
   return true;
@@ -209,7 +208,6 @@ void SerialReader::handle_link_message(const LinkReceived& r) {
     return;
   }
   for (auto& m : msgs) {
-    if (r.out_of_sequence && m.name() != "starting") continue;
     McuResponse resp;
     resp.msg = std::move(m);
     resp.sent_time = r.sent_time;
