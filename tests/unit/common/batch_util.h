@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/gcode.h"
 #include "core/printer.h"
 #include "mcu/dictionary.h"
 #include "mcu/msgblock.h"
@@ -23,7 +24,23 @@ struct BatchRun {
   std::string result;
   std::string state;
   std::vector<std::string> lines;
+  std::vector<std::string> replies;  // G-code replies, when the config has [batch_test_replies]
 };
+
+// [batch_test_replies]: a config section that makes run_batch keep every G-code reply.
+inline std::vector<std::string> g_batch_replies;
+class BatchTestReplies : public PrinterObject {
+ public:
+  explicit BatchTestReplies(const ConfigWrapper& config) {
+    config.get_printer().lookup<GCodeDispatch>("gcode").register_output_handler(
+        [](const std::string& m) { g_batch_replies.push_back(m); });
+  }
+};
+inline const bool kBatchTestRepliesRegistered = [] {
+  register_module("batch_test_replies",
+                  [](ConfigWrapper& c) { return std::make_shared<BatchTestReplies>(c); });
+  return true;
+}();
 
 inline BatchRun run_batch(const std::string& cfg_text, const std::string& gcode = "\n",
                           const std::string& dict = kAtmegaDict) {
@@ -41,6 +58,7 @@ inline BatchRun run_batch(const std::string& cfg_text, const std::string& gcode 
   args.dictionaries["mcu"] = dict;
   args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
   BatchRun run;
+  g_batch_replies.clear();
   {
     Reactor reactor(make_virtual_time_source());
     Printer printer(reactor, args);
@@ -48,6 +66,7 @@ inline BatchRun run_batch(const std::string& cfg_text, const std::string& gcode 
     run.state = printer.get_state_message().first;
   }
   close(args.gcode_fd);
+  run.replies = std::move(g_batch_replies);
   std::ifstream f(dir / "out.bin", std::ios::binary);
   std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
   auto d = mcu::Dictionary::from_file(dict);

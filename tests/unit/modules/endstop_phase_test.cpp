@@ -7,39 +7,21 @@
 #include <fmt/format.h>
 
 #include "../common/batch_util.h"
-#include "core/gcode.h"
 
 namespace kpp {
 namespace {
 
 using test::run_batch;
 
-std::vector<std::string> g_replies;
-
-// [endstop_phase_test_replies]: keeps every G-code reply of the batch run.
-class Replies : public PrinterObject {
- public:
-  explicit Replies(const ConfigWrapper& config) {
-    config.get_printer().lookup<GCodeDispatch>("gcode").register_output_handler(
-        [](const std::string& m) { g_replies.push_back(m); });
-  }
-};
-
-const bool kRegistered = [] {
-  register_module("endstop_phase_test_replies",
-                  [](ConfigWrapper& c) { return std::make_shared<Replies>(c); });
-  return true;
-}();
-
 std::string config(const std::string& extra) {
-  return "[endstop_phase_test_replies]\n" + test::cartesian_config() + extra;
+  return "[batch_test_replies]\n" + test::cartesian_config() + extra;
 }
 
 // The first reply matching `re`, its first group.
-std::string find_reply(const std::string& re) {
+std::string find_reply(const test::BatchRun& run, const std::string& re) {
   std::regex r(re);
   std::smatch m;
-  for (auto& l : g_replies)
+  for (auto& l : run.replies)
     if (std::regex_search(l, m, r)) return m[1];
   return {};
 }
@@ -47,36 +29,33 @@ std::string find_reply(const std::string& re) {
 constexpr double kStepDist = 40. / 3200.;  // rotation_distance / (200 * 16)
 
 TEST(EndstopPhase, FirstHomingSetsThePhaseAndCalibrateReportsIt) {
-  g_replies.clear();
   auto run = run_batch(config("[endstop_phase stepper_x]\n"),
                        "ENDSTOP_PHASE_CALIBRATE\nG28 X\nM114\nENDSTOP_PHASE_CALIBRATE\n"
                        "ENDSTOP_PHASE_CALIBRATE STEPPER=stepper_x\n");
   ASSERT_EQ(run.result, "exit") << run.state;
-  EXPECT_NE(find_reply("(No steppers found. \\(Be sure to home at least once.\\))"), "");
+  EXPECT_NE(find_reply(run, "(No steppers found. \\(Be sure to home at least once.\\))"), "");
   // No trigger_phase: the first homing's phase becomes the reference, no adjustment.
-  EXPECT_EQ(find_reply("(X:[-0-9.]+)"), "X:0.000");
-  std::string phase = find_reply("stepper_x: trigger_phase=(\\d+)/64 \\(range");
+  EXPECT_EQ(find_reply(run, "(X:[-0-9.]+)"), "X:0.000");
+  std::string phase = find_reply(run, "stepper_x: trigger_phase=(\\d+)/64 \\(range");
   ASSERT_NE(phase, "");
-  EXPECT_NE(find_reply("(stepper_x: trigger_phase=" + phase + "/64 \\(range " + phase + " to " +
+  EXPECT_NE(find_reply(run, "(stepper_x: trigger_phase=" + phase + "/64 \\(range " + phase + " to " +
                        phase + "\\))"),
             "");
-  EXPECT_NE(find_reply("(The SAVE_CONFIG command will update)"), "");
+  EXPECT_NE(find_reply(run, "(The SAVE_CONFIG command will update)"), "");
 }
 
 TEST(EndstopPhase, TriggerPhaseShiftsTheHomedPosition) {
   // Learn the phase batch-mode homing ends on, then configure another one.
-  g_replies.clear();
-  run_batch(config("[endstop_phase stepper_x]\n"), "G28 X\nENDSTOP_PHASE_CALIBRATE\n");
-  int seen = std::stoi(find_reply("stepper_x: trigger_phase=(\\d+)/64"));
+  auto learn = run_batch(config("[endstop_phase stepper_x]\n"), "G28 X\nENDSTOP_PHASE_CALIBRATE\n");
+  int seen = std::stoi(find_reply(learn, "stepper_x: trigger_phase=(\\d+)/64"));
   int configured = (seen + 5) % 64;
-  g_replies.clear();
   auto run = run_batch(
       config(fmt::format("[endstop_phase stepper_x]\ntrigger_phase: {}/64\n", configured)),
       "G28 X\nM114\n");
   ASSERT_EQ(run.result, "exit") << run.state;
   // Batch mode accepts every phase; the delta is taken below the configured phase.
   int delta = ((seen - configured) % 64 + 64) % 64 - 64;
-  EXPECT_EQ(find_reply("(X:[-0-9.]+)"), fmt::format("X:{:.3f}", delta * kStepDist));
+  EXPECT_EQ(find_reply(run, "(X:[-0-9.]+)"), fmt::format("X:{:.3f}", delta * kStepDist));
 }
 
 TEST(EndstopPhase, ConfigErrors) {
@@ -89,7 +68,6 @@ TEST(EndstopPhase, ConfigErrors) {
 }
 
 TEST(EndstopPhase, CalibrateUnknownStepperIsAnError) {
-  g_replies.clear();
   auto run = run_batch(config("[endstop_phase]\n"), "ENDSTOP_PHASE_CALIBRATE STEPPER=stepper_y\n");
   EXPECT_EQ(run.result, "error_exit");
 }
