@@ -53,60 +53,15 @@ TEST(BedMeshProfiles, SaveConfigRoundTrip) {
   EXPECT_EQ(back.params.algo, "lagrange");
 }
 
-std::vector<std::string> g_out;
+std::vector<std::string> g_out;  // the replies of the last run
 
-class Recorder : public PrinterObject {
- public:
-  explicit Recorder(const ConfigWrapper& config) {
-    auto& gcode = config.get_printer().lookup<GCodeDispatch>("gcode");
-    gcode.register_output_handler([](const std::string& m) { g_out.push_back(m); });
-  }
-};
-const bool kRegistered = [] {
-  register_module("bed_mesh_test_recorder",
-                  [](ConfigWrapper& c) { return std::make_shared<Recorder>(c); });
-  return true;
-}();
+test::BatchRun run_batch(const std::string& cfg, const std::string& gcode) {
+  auto run = test::run_batch("[batch_test_replies]\n" + cfg, gcode);
+  g_out = run.replies;
+  return run;
+}
 
-const char* kPrinter = R"([bed_mesh_test_recorder]
-[stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: ^PD3
-position_endstop: 0.5
-position_max: 200
-[mcu]
-serial: /dev/ttyACM0
-[printer]
-kinematics: cartesian
-max_velocity: 300
-max_accel: 3000
-max_z_velocity: 5
-max_z_accel: 100
-[bed_mesh]
+const std::string kPrinter = test::test_printer_config() + R"([bed_mesh]
 mesh_min: 0, 0
 mesh_max: 100, 100
 probe_count: 3, 3
@@ -135,18 +90,20 @@ bool has_line(const std::string& needle) {
 }
 
 TEST(BedMeshBatch, ProfileLoadMovesAndCommands) {
-  g_out.clear();
-  auto run = test::run_batch(kPrinter,
-                             "G28\nBED_MESH_OUTPUT\nBED_MESH_PROFILE LOAD=tilted\n"
-                             "G1 X50 Y50 Z10 F6000\nGET_POSITION\nBED_MESH_MAP\n"
-                             "BED_MESH_PROFILE LOAD=nothere\nBED_MESH_CLEAR\nGET_POSITION\nG1 X80 Z10\nGET_POSITION\n"
-                             "BED_MESH_PROFILE SAVE=x\nBED_MESH_PROFILE REMOVE=tilted\n");
+  auto run = run_batch(
+      kPrinter,
+      "G28\nBED_MESH_OUTPUT\nBED_MESH_PROFILE LOAD=tilted\n"
+      "G1 X50 Y50 Z10 F6000\nGET_POSITION\nBED_MESH_MAP\n"
+      "BED_MESH_PROFILE LOAD=nothere\nBED_MESH_CLEAR\nGET_POSITION\nG1 X80 Z10\nGET_POSITION\n"
+      "BED_MESH_PROFILE SAVE=x\nBED_MESH_PROFILE REMOVE=tilted\n");
   EXPECT_TRUE(has_line("Bed has not been probed"));
   // The plane z = x / 200: at X50 the toolhead is .25 higher than the G-code Z.
-  EXPECT_TRUE(has_line("toolhead: X:50.000000 Y:50.000000 Z:10.250000")) << ::testing::PrintToString(g_out);
+  EXPECT_TRUE(has_line("toolhead: X:50.000000 Y:50.000000 Z:10.250000"))
+      << ::testing::PrintToString(g_out);
   EXPECT_TRUE(has_line("gcode: X:50.000000 Y:50.000000 Z:10.000000"));
-  EXPECT_TRUE(has_line("mesh_map_output {\"mesh_min\": [0.0, 0.0], \"mesh_max\": [100.0, 100.0], "
-                       "\"z_positions\": [[0.0, 0.25, 0.5], [0.0, 0.25, 0.5], [0.0, 0.25, 0.5]]}"));
+  EXPECT_TRUE(
+      has_line("mesh_map_output {\"mesh_min\": [0.0, 0.0], \"mesh_max\": [100.0, 100.0], "
+               "\"z_positions\": [[0.0, 0.25, 0.5], [0.0, 0.25, 0.5], [0.0, 0.25, 0.5]]}"));
   EXPECT_TRUE(has_line("!! bed_mesh: Unknown profile [nothere]"));
   // BED_MESH_CLEAR keeps the toolhead where it is (the G-code Z takes the adjusted height);
   // then no adjustment.
@@ -157,15 +114,14 @@ TEST(BedMeshBatch, ProfileLoadMovesAndCommands) {
 }
 
 TEST(BedMeshBatch, CalibrateWithProbe) {
-  g_out.clear();
   std::string cfg = kPrinter;
   const std::string z_endstop = "endstop_pin: ^PD3\nposition_endstop: 0.5";
   cfg.replace(cfg.find(z_endstop), z_endstop.size(), "endstop_pin: probe:z_virtual_endstop");
   cfg += "[probe]\npin: PC7\nz_offset: 1.15\nx_offset: -10\n";
-  auto run = test::run_batch(cfg,
-                             "G28\nBED_MESH_CALIBRATE PROBE_COUNT=7,7\n"
-                             "BED_MESH_CALIBRATE ADAPTIVE=1 PROFILE=p2 MESH_MAX=110,100\n"
-                             "BED_MESH_OUTPUT PGP=1\nG1 X50 Y50 Z10 F6000\nGET_POSITION\n");
+  auto run = run_batch(cfg,
+                       "G28\nBED_MESH_CALIBRATE PROBE_COUNT=7,7\n"
+                       "BED_MESH_CALIBRATE ADAPTIVE=1 PROFILE=p2 MESH_MAX=110,100\n"
+                       "BED_MESH_OUTPUT PGP=1\nG1 X50 Y50 Z10 F6000\nGET_POSITION\n");
   EXPECT_TRUE(has_line("!! bed_mesh: cannot exceed a probe_count of 6 when using lagrange"));
   EXPECT_TRUE(has_line("Exclude objects not enabled. Using full mesh..."));
   // 3x3 points over 0..110 x 0..100 probed by the probe, the nozzle 10 mm to the right.
@@ -180,10 +136,9 @@ TEST(BedMeshBatch, CalibrateWithProbe) {
 }
 
 TEST(BedMeshBatch, BadConfigNamesTheProblem) {
-  g_out.clear();
   std::string cfg = kPrinter;
   cfg.replace(cfg.find("probe_count: 3, 3"), 17, "probe_count: 7, 7");
-  auto run = test::run_batch(cfg, "G28\n");
+  auto run = run_batch(cfg, "G28\n");
   EXPECT_EQ(run.result, "error_exit");
 }
 

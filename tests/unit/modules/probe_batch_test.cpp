@@ -1,98 +1,18 @@
 // [probe] and [safe_z_home] through the whole host in batch mode. In batch mode an endstop
 // "triggers" at the end of its move, so a probing move ends at Z position_min (-2 here).
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-
-#include "core/gcode.h"
-#include "core/printer.h"
+#include "../common/batch_util.h"
 
 namespace kpp {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::vector<std::string> g_out;  // replies and recorded commands of the running batch
-
-// [probe_test_recorder]: REC_VALUE records its line; every reply is kept.
-class TestRecorder : public PrinterObject {
- public:
-  explicit TestRecorder(const ConfigWrapper& config) {
-    auto& gcode = config.get_printer().lookup<GCodeDispatch>("gcode");
-    gcode.register_output_handler([](const std::string& m) {
-      if (m != "ok") g_out.push_back(m);
-    });
-    gcode.register_command("REC_VALUE",
-                           [](GCodeCommand& g) { g_out.push_back(g.get_commandline()); });
-  }
-};
-
-const bool kRegistered = [] {
-  register_module("probe_test_recorder",
-                  [](ConfigWrapper& c) { return std::make_shared<TestRecorder>(c); });
-  return true;
-}();
-
-const char* kConfig = R"([probe_test_recorder]
-[stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: probe:z_virtual_endstop
-position_min: -2
-position_max: 200
-[extruder]
-step_pin: PA4
-dir_pin: PA6
-enable_pin: !PA2
-microsteps: 16
-rotation_distance: 33.5
-nozzle_diameter: 0.500
-filament_diameter: 3.500
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 210
-min_extrude_temp: 0
-[mcu]
-serial: /dev/ttyACM0
-[printer]
-kinematics: cartesian
-max_velocity: 300
-max_accel: 3000
-max_z_velocity: 5
-max_z_accel: 100
-[gcode_macro SHOW]
+const std::string kConfig =
+    "[batch_test_replies]\n" +
+    test::test_printer_config({.z = "endstop_pin: probe:z_virtual_endstop\nposition_min: -2\n"
+                                    "position_max: 200\n",
+                               .extruder = true}) +
+    R"([gcode_macro SHOW]
 gcode:
   {% set p = printer.toolhead.position %}
   REC_VALUE TOOLHEAD={"%.2f,%.2f,%.2f,%.2f" % (p.x, p.y, p.z, p.e)}
@@ -100,31 +20,12 @@ gcode:
 
 struct BatchRun {
   std::string result;
-  std::vector<std::string> out;
+  std::vector<std::string> out;  // replies and REC_VALUE lines
 };
 
 BatchRun run_batch(const std::string& extra_cfg, const std::string& gcode) {
-  fs::path dir = fs::temp_directory_path() / ("kpp_probe_batch_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "printer.cfg") << kConfig << extra_cfg;
-  std::ofstream(dir / "in.gcode") << gcode;
-  StartArgs args;
-  args.config_file = (dir / "printer.cfg").string();
-  args.debug_input = (dir / "in.gcode").string();
-  args.debug_output = (dir / "out.bin").string();
-  args.dictionaries["mcu"] = std::string(KPP_SHARED_DIR) + "/golden/klipper/dict/atmega2560.dict";
-  args.gcode_fd = open(args.debug_input.c_str(), O_RDONLY);
-  g_out.clear();
-  BatchRun run;
-  {
-    Reactor reactor(make_virtual_time_source());
-    Printer printer(reactor, args);
-    run.result = printer.run();
-  }
-  close(args.gcode_fd);
-  fs::remove_all(dir);
-  run.out = g_out;
-  return run;
+  auto run = test::run_batch(kConfig + extra_cfg, gcode);
+  return {run.result, run.replies};
 }
 
 std::vector<std::string> matching(const std::vector<std::string>& lines, std::string_view prefix) {

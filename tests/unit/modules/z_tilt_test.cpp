@@ -12,36 +12,10 @@ namespace {
 using test::run_leveling;
 
 // Four Z steppers (stepper_z .. stepper_z3), 0.0025 mm per step, Z homes to 0.5.
-const std::string kFourZ = R"([stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 250
-homing_speed: 50
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 250
-homing_speed: 50
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: ^PD3
-position_endstop: 0.5
-position_max: 250
-[stepper_z1]
+const std::string kFourZ =
+    test::test_printer_config(
+        {.xy_max = 250, .z = "endstop_pin: ^PD3\nposition_endstop: 0.5\nposition_max: 250\n"}) +
+    R"([stepper_z1]
 step_pin: PC1
 dir_pin: PC3
 enable_pin: !PC7
@@ -58,14 +32,6 @@ step_pin: PE3
 dir_pin: PG5
 microsteps: 16
 rotation_distance: 8
-[mcu]
-serial: /dev/ttyACM0
-[printer]
-kinematics: cartesian
-max_velocity: 300
-max_accel: 3000
-max_z_velocity: 5
-max_z_accel: 100
 [gcode_macro SHOW]
 gcode:
   {% set p = printer.toolhead.position %}

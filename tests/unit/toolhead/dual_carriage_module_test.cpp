@@ -13,28 +13,8 @@
 namespace kpp {
 namespace {
 
-std::vector<std::string> g_replies;
-
-// [dc_test_recorder]: keeps every G-code reply of the batch run.
-class Recorder : public PrinterObject {
- public:
-  explicit Recorder(const ConfigWrapper& config) {
-    config.get_printer().lookup<GCodeDispatch>("gcode").register_output_handler(
-        [](const std::string& m) {
-          if (m == "ok" || m.starts_with("// Klipper state")) return;
-          g_replies.push_back(m.starts_with("// ") ? m.substr(3) : m);
-        });
-  }
-};
-
-const bool kRegistered = [] {
-  register_module("dc_test_recorder",
-                  [](ConfigWrapper& c) { return std::make_shared<Recorder>(c); });
-  return true;
-}();
-
 // test/klippy/dual_carriage.cfg without extruders and servo.
-const char* kPrinter = R"([dc_test_recorder]
+const char* kPrinter = R"([batch_test_replies]
 [respond]
 [stepper_x]
 step_pin: PF0
@@ -96,10 +76,9 @@ struct DcRun {
 };
 
 DcRun run(const std::string& gcode, const std::string& cfg = kPrinter) {
-  g_replies.clear();
   DcRun r;
   r.batch = test::run_batch(cfg, gcode);
-  r.replies = g_replies;
+  r.replies = r.batch.info();
   return r;
 }
 

@@ -12,66 +12,7 @@
 namespace kpp {
 namespace {
 
-std::vector<std::string> g_replies;
-
-// [is_test_recorder]: keeps every G-code reply of the batch run.
-class Recorder : public PrinterObject {
- public:
-  explicit Recorder(const ConfigWrapper& config) {
-    config.get_printer().lookup<GCodeDispatch>("gcode").register_output_handler(
-        [](const std::string& m) {
-          // Batch mode prefixes informational replies with "// ".
-          if (m == "ok" || m.starts_with("// Klipper state")) return;
-          g_replies.push_back(m.starts_with("// ") ? m.substr(3) : m);
-        });
-  }
-};
-
-const bool kRegistered = [] {
-  register_module("is_test_recorder",
-                  [](ConfigWrapper& c) { return std::make_shared<Recorder>(c); });
-  return true;
-}();
-
-const char* kPrinter = R"([is_test_recorder]
-[stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 200
-homing_speed: 50
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: ^PD3
-position_endstop: 0.5
-position_max: 200
-[mcu]
-serial: /dev/ttyACM0
-[printer]
-kinematics: cartesian
-max_velocity: 300
-max_accel: 3000
-max_z_velocity: 5
-max_z_accel: 100
-)";
+const std::string kPrinter = "[batch_test_replies]\n" + test::test_printer_config();
 
 struct ShaperRun {
   test::BatchRun batch;
@@ -79,10 +20,9 @@ struct ShaperRun {
 };
 
 ShaperRun run(const std::string& extra_cfg, const std::string& gcode) {
-  g_replies.clear();
   ShaperRun r;
-  r.batch = test::run_batch(std::string(kPrinter) + extra_cfg, gcode);
-  r.replies = g_replies;
+  r.batch = test::run_batch(kPrinter + extra_cfg, gcode);
+  r.replies = r.batch.info();
   return r;
 }
 
