@@ -138,8 +138,9 @@ Coord HomingMove::homing_move(const Coord& movepos, double speed, bool probe_pos
   // Start the endstops.
   double print_time = toolhead_->get_last_move_time();
   std::vector<std::shared_ptr<Completion<bool>>> endstop_triggers;
+  const Coord& target = travel_target_ ? *travel_target_ : movepos;
   for (auto& [es, name] : endstops_) {
-    double rest_time = calc_endstop_rate(*es, movepos, speed);
+    double rest_time = calc_endstop_rate(*es, target, speed);
     endstop_triggers.push_back(es->home_start(print_time, PrinterHoming::kEndstopSampleTime,
                                               PrinterHoming::kEndstopSampleCount, rest_time,
                                               triggered));
@@ -149,7 +150,7 @@ Coord HomingMove::homing_move(const Coord& movepos, double speed, bool probe_pos
   // The move.
   std::optional<std::string> error;
   try {
-    toolhead_->drip_move(movepos, speed, &all_endstop_trigger);
+    toolhead_->drip_move(target, speed, &all_endstop_trigger);
   } catch (const CommandError& e) {
     error = fmt::format("Error during homing move: {}", e.what());
   }
@@ -237,6 +238,7 @@ void Homing::set_homed_position(const std::vector<std::optional<double>>& pos) {
 void Homing::home_rails(const std::vector<PrinterRail*>& rails,
                         const std::vector<std::optional<double>>& forcepos,
                         const std::vector<std::optional<double>>& movepos) {
+  travel_limit_.clear();
   printer_.send_event<Homing*, std::vector<PrinterRail*>>("homing:home_rails_begin", this,
                                                           rails);
   // The kinematics believe the toolhead is at forcepos.
@@ -255,7 +257,12 @@ void Homing::home_rails(const std::vector<PrinterRail*>& rails,
   for (auto* rail : rails)
     for (auto& es : rail->get_endstops()) endstops.push_back(es);
   const HomingInfo& hi = rails.at(0)->get_homing_info();
+  auto travel_target = [this](Coord pos) {
+    for (auto& [axis, v] : travel_limit_) pos[axis] = v;
+    return pos;
+  };
   auto hmove = std::make_unique<HomingMove>(printer_, endstops);
+  if (!travel_limit_.empty()) hmove->set_travel_target(travel_target(homepos));
   hmove->homing_move(homepos, hi.speed);
   // Second home.
   if (hi.retract_dist != 0.) {
@@ -275,6 +282,7 @@ void Homing::home_rails(const std::vector<PrinterRail*>& rails,
     for (size_t i = 0; i < n; i++) startpos[i] = retractpos[i] - axes_d[i] * retract_r;
     toolhead_.set_position(startpos);
     hmove = std::make_unique<HomingMove>(printer_, endstops);
+    if (!travel_limit_.empty()) hmove->set_travel_target(travel_target(homepos));
     hmove->homing_move(homepos, hi.second_homing_speed);
     if (auto name = hmove->check_no_movement())
       throw CommandError(fmt::format("Endstop {} still triggered after retract", *name));

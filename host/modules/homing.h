@@ -36,6 +36,9 @@ class HomingMove {
   HomingMove(Printer& printer, const std::vector<NamedEndstop>& endstops,
              MotionHead* toolhead = nullptr);
   std::vector<std::shared_ptr<McuEndstop>> get_mcu_endstops() const;
+  // The drip move runs to `target` instead of the homing position; the position assigned at
+  // the trigger stays the homing position (homing via the probe's virtual endstop).
+  void set_travel_target(Coord target) { travel_target_ = std::move(target); }
   // Returns the trigger position (the halt position for probes).
   Coord homing_move(const Coord& movepos, double speed, bool probe_pos = false,
                     bool triggered = true, bool check_triggered = true);
@@ -52,6 +55,7 @@ class HomingMove {
   std::vector<NamedEndstop> endstops_;
   MotionHead* toolhead_;
   std::vector<StepperPosition> stepper_positions_;
+  std::optional<Coord> travel_target_;
 };
 
 // State of one G28 (handed to the kinematics and to homing_override / event handlers).
@@ -67,6 +71,10 @@ class Homing {
     adjust_pos_[stepper_name] = adjustment;
   }
   void set_homed_position(const std::vector<std::optional<double>>& pos);
+  // Called from "homing:home_rails_begin": the homing moves of these rails travel to `pos` on
+  // `axis` (the probe's Z minimum when Z homes via probe:z_virtual_endstop), while the
+  // trigger still marks the rail's position_endstop.
+  void set_travel_limit(int axis, double pos) { travel_limit_[axis] = pos; }
   // Home `rails` together: the toolhead is assumed at `forcepos` and moves to `movepos`
   // (unset entries keep the current position).
   void home_rails(const std::vector<PrinterRail*>& rails,
@@ -81,6 +89,7 @@ class Homing {
   std::vector<int> changed_axes_;
   std::map<std::string, int64_t> trigger_mcu_pos_;
   std::map<std::string, double> adjust_pos_;
+  std::map<int, double> travel_limit_;
 };
 
 class PrinterHoming : public PrinterObject {

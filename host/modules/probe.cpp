@@ -139,8 +139,12 @@ PrinterProbe::PrinterProbe(const ConfigWrapper& config,
     return false;
   };
   printer_.register_event_handler<Homing*, std::vector<PrinterRail*>>(
-      "homing:home_rails_begin", [this, rails_use_probe](Homing*, std::vector<PrinterRail*> r) {
-        if (rails_use_probe(r)) endstop_->multi_probe_begin();
+      "homing:home_rails_begin", [this, rails_use_probe](Homing* h, std::vector<PrinterRail*> r) {
+        if (!rails_use_probe(r)) return;
+        // Like a probe, the homing moves descend to the Z minimum; the trigger point becomes
+        // the rail's position_endstop (the probe's z_offset).
+        h->set_travel_limit(2, z_position_);
+        endstop_->multi_probe_begin();
       });
   printer_.register_event_handler<Homing*, std::vector<PrinterRail*>>(
       "homing:home_rails_end", [this, rails_use_probe](Homing*, std::vector<PrinterRail*> r) {
