@@ -232,9 +232,12 @@ Pos3 PrinterProbe::probe_once(double speed) {
     if (reason.find("Timeout during endstop homing") != std::string::npos) reason += kHintTimeout;
     throw CommandError(reason);
   }
+  Pos3 result{epos[0], epos[1], epos[2]};
+  // Corrections of the result ([axis_twist_compensation]) before it is reported and used.
+  printer_.send_event<Pos3*>("probe:update_results", &result);
   printer_.lookup<GCodeDispatch>("gcode").respond_info(
-      fmt::format("probe at {:.3f},{:.3f} is z={:.6f}", epos[0], epos[1], epos[2]));
-  return {epos[0], epos[1], epos[2]};
+      fmt::format("probe at {:.3f},{:.3f} is z={:.6f}", result[0], result[1], result[2]));
+  return result;
 }
 
 void PrinterProbe::move_z(double z, double speed) {
