@@ -1,7 +1,8 @@
 // [delta_calibrate] (Klipper's extras/delta_calibrate.py): DELTA_CALIBRATE probes seven points
-// and fits the delta geometry (radius, tower angles, endstops) to the probed heights;
+// and fits the delta geometry the kinematics reports (linear delta: radius, tower angles,
+// endstops; rotary delta: shoulder height, endstops) to the probed heights;
 // DELTA_ANALYZE adds manual heights and measurements of the calibration object for the
-// extended fit (also the arm lengths). Results go to SAVE_CONFIG; the measurements are kept in
+// extended fit (also the arm lengths, or the shoulder radius and angles). Results go to SAVE_CONFIG; the measurements are kept in
 // the [delta_calibrate] section (heightN, manual_heightN, distanceN with their positions).
 #include <fmt/format.h>
 
@@ -19,13 +20,6 @@
 namespace kpp {
 
 namespace {
-
-constexpr const char* kTowers[3] = {"stepper_a", "stepper_b", "stepper_c"};
-
-std::optional<double> peek_float(const ConfigWrapper& c, std::string_view option) {
-  auto raw = c.peek(option);
-  return raw ? parse_config_float(*raw) : std::nullopt;
-}
 
 StablePos load_stable(const ConfigWrapper& config, const std::string& option) {
   std::string raw = config.get(option);
@@ -61,9 +55,9 @@ class DeltaCalibrate : public PrinterObject {
             [this](const Pos3& off, const std::vector<Pos3>& pos) { return finalize(off, pos); },
             default_points(config.getfloat("radius", FloatLimits{.above = 0.}))) {
     probe_helper_.minimum_points(3);
-    if (config.getsection("printer").peek("kinematics").value_or("") != "delta")
+    std::string kinematics = config.getsection("printer").peek("kinematics").value_or("");
+    if (kinematics != "delta" && kinematics != "rotary_delta")
       throw ConfigError("Delta calibrate is only for delta printers");
-    read_geometry(config);
     for (int i = 0;; i++) {
       auto h = config.getfloat_opt(fmt::format("height{}", i));
       if (!h) break;
@@ -80,7 +74,6 @@ class DeltaCalibrate : public PrinterObject {
       last_distances_.push_back({*d, load_stable(config, fmt::format("distance{}_pos1", i)),
                                  load_stable(config, fmt::format("distance{}_pos2", i))});
     }
-    printer_.register_event_handler<>("klippy:connect", [this] { handle_connect(); });
     auto& gcode = printer_.lookup<GCodeDispatch>("gcode");
     gcode.register_command("DELTA_CALIBRATE",
                            [this](GCodeCommand& g) { probe_helper_.start_probe(g); }, false,
@@ -90,34 +83,17 @@ class DeltaCalibrate : public PrinterObject {
   }
 
  private:
-  // The geometry the delta kinematics was configured with (its own module parses it; here it
-  // is only peeked at). Towers b and c default to tower a's arm length and endstop.
-  void read_geometry(const ConfigWrapper& config) {
-    radius_ = peek_float(config.getsection("printer"), "delta_radius").value_or(0.);
-    const double default_angles[3] = {210., 330., 90.};
-    for (int i = 0; i < 3; i++) {
-      ConfigWrapper s = config.getsection(kTowers[i]);
-      arms_[i] = peek_float(s, "arm_length").value_or(i ? arms_[0] : 0.);
-      endstops_[i] = peek_float(s, "position_endstop").value_or(i ? endstops_[0] : 0.);
-      angles_[i] = peek_float(s, "angle").value_or(default_angles[i]);
-    }
-  }
-
-  void handle_connect() {
-    auto& kin = printer_.lookup<ToolHead>("toolhead").get_kinematics();
-    for (MotionStepper* s : kin.get_steppers())
-      for (int i = 0; i < 3; i++)
-        if (s->get_name() == kTowers[i]) stepdists_[i] = s->get_step_dist();
-  }
-
-  DeltaCalibration calibration() const {
-    return DeltaCalibration(radius_, angles_, arms_, endstops_, stepdists_);
+  // The geometry of the delta kinematics as configured (the fit starts from it).
+  std::shared_ptr<const DeltaGeometry> calibration() const {
+    auto c = printer_.lookup<ToolHead>("toolhead").get_kinematics().get_calibration();
+    if (!c) throw CommandError("Delta calibrate is only for delta printers");
+    return c;
   }
 
   ProbePointsHelper::Outcome finalize(const Pos3& offsets, const std::vector<Pos3>& positions) {
-    DeltaCalibration calib = calibration();
+    auto calib = calibration();
     std::vector<DeltaHeight> probes;
-    for (const Pos3& p : positions) probes.push_back({offsets[2], calib.calc_stable_position(p)});
+    for (const Pos3& p : positions) probes.push_back({offsets[2], calib->calc_stable_position(p)});
     calculate_params(probes, last_distances_);
     return ProbePointsHelper::Outcome::kDone;
   }
@@ -126,33 +102,24 @@ class DeltaCalibrate : public PrinterObject {
                         const std::vector<DeltaDistance>& distances) {
     std::vector<DeltaHeight> heights = manual_heights_;
     heights.insert(heights.end(), probes.begin(), probes.end());
-    DeltaCalibration orig = calibration();
-    DeltaCalibration fit = fit_delta_calibration(orig, heights, probes.size(), distances);
+    auto orig = calibration();
+    std::unique_ptr<DeltaGeometry> fit = fit_delta_geometry(*orig, heights, probes.size(), distances);
     for (const DeltaHeight& h : heights)
       log::info("height orig: {:.6f} new: {:.6f} goal: {:.6f}",
-                orig.get_position_from_stable(h.pos)[2], fit.get_position_from_stable(h.pos)[2],
+                orig->get_position_from_stable(h.pos)[2], fit->get_position_from_stable(h.pos)[2],
                 h.z);
-    save_state(probes, distances, fit);
+    save_state(probes, distances, *fit);
     printer_.lookup<GCodeDispatch>("gcode").respond_info(
         "The SAVE_CONFIG command will update the printer config file\n"
         "with these parameters and restart the printer.");
   }
 
   void save_state(const std::vector<DeltaHeight>& probes,
-                  const std::vector<DeltaDistance>& distances, const DeltaCalibration& c) {
+                  const std::vector<DeltaDistance>& distances, const DeltaGeometry& c) {
     auto& configfile = printer_.lookup<PrinterConfig>("configfile");
-    configfile.set("printer", "delta_radius", fmt::format("{:.6f}", c.radius()));
-    for (int i = 0; i < 3; i++) {
-      configfile.set(kTowers[i], "angle", fmt::format("{:.6f}", c.angles()[i]));
-      configfile.set(kTowers[i], "arm_length", fmt::format("{:.6f}", c.arms()[i]));
-      configfile.set(kTowers[i], "position_endstop", fmt::format("{:.6f}", c.endstops()[i]));
-    }
-    std::string text;
-    for (int i = 0; i < 3; i++)
-      text += fmt::format("{}: position_endstop: {:.6f} angle: {:.6f} arm_length: {:.6f}\n",
-                          kTowers[i], c.endstops()[i], c.angles()[i], c.arms()[i]);
-    printer_.lookup<GCodeDispatch>("gcode").respond_info(
-        text + fmt::format("delta_radius: {:.6f}", c.radius()));
+    for (const DeltaConfigSetting& s : c.config_settings())
+      configfile.set(s.section, s.option, s.value);
+    printer_.lookup<GCodeDispatch>("gcode").respond_info(c.report());
     const std::string section = "delta_calibrate";
     configfile.remove_section(section);
     for (size_t i = 0; i < probes.size(); i++) {
@@ -178,7 +145,7 @@ class DeltaCalibrate : public PrinterObject {
     std::map<std::string, double> spos;
     for (MotionStepper* s : kin.get_steppers()) spos[s->get_name()] = s->get_commanded_position();
     Pos3 pos = kin.calc_position(spos);
-    manual_heights_.push_back({height, calibration().calc_stable_position(pos)});
+    manual_heights_.push_back({height, calibration()->calc_stable_position(pos)});
     printer_.lookup<GCodeDispatch>("gcode").respond_info(fmt::format(
         "Adding manual height: {:.3f},{:.3f},{:.3f} is actually z={:.3f}", pos[0], pos[1], pos[2],
         height));
@@ -225,7 +192,7 @@ class DeltaCalibrate : public PrinterObject {
       distances = delta_measurements_to_distances(
           analyze_entry_["CENTER_DISTS"], analyze_entry_["CENTER_PILLAR_WIDTHS"],
           analyze_entry_["OUTER_DISTS"], analyze_entry_["OUTER_PILLAR_WIDTHS"], scale,
-          calibration());
+          *calibration());
     }
     if (last_probe_positions_.empty())
       throw CommandError("Must run basic calibration with DELTA_CALIBRATE first");
@@ -234,8 +201,6 @@ class DeltaCalibrate : public PrinterObject {
 
   Printer& printer_;
   ProbePointsHelper probe_helper_;
-  double radius_ = 0.;
-  std::array<double, 3> angles_{}, arms_{}, endstops_{}, stepdists_{1., 1., 1.};
   std::vector<DeltaHeight> last_probe_positions_, manual_heights_;
   std::vector<DeltaDistance> last_distances_;
   std::map<std::string, std::vector<double>> analyze_entry_;

@@ -18,6 +18,7 @@
 
 namespace kpp {
 
+class DeltaGeometry;
 class Homing;
 class MotionStepper;
 class ToolHead;
@@ -42,6 +43,9 @@ class Kinematics {
   virtual void check_move(ToolMove& move) = 0;
   // homed_axes, axis_minimum, axis_maximum, ...
   virtual Json get_status(double eventtime) = 0;
+  // The geometry DELTA_CALIBRATE fits (Klipper's get_calibration); only the delta kinematics
+  // have one.
+  virtual std::shared_ptr<const DeltaGeometry> get_calibration() const { return nullptr; }
 };
 
 using KinematicsFactory =

@@ -27,6 +27,8 @@ class PolarKin : public Kinematics {
     z_->setup_itersolve([] { return std::make_unique<motion::CartesianKinematics>('z'); });
     for (MotionStepper* s : get_steppers()) s->set_trapq(toolhead.get_trapq());
     auto [max_velocity, max_accel] = toolhead.get_max_velocity();
+    max_velocity_ = max_velocity;
+    max_accel_ = max_accel;
     max_z_velocity_ = config.getfloat("max_z_velocity", max_velocity,
                                       FloatLimits{.maxval = max_velocity, .above = 0.});
     max_z_accel_ =
@@ -96,12 +98,20 @@ class PolarKin : public Kinematics {
       move.limit_speed(max_z_velocity_ * z_ratio, max_z_accel_ * z_ratio);
     }
     if (max_angular_velocity_ > 0. && (move.axes_d[0] != 0. || move.axes_d[1] != 0.)) {
-      // A straight line turns the bed fastest where it passes closest to the centre:
-      // angular speed there is v / distance.
+      // Near the centre a straight line turns the bed fast: at the point of the segment closest
+      // to the origin (distance d) the bed turns at up to v / d rad/s. When the move's requested
+      // speed would exceed max_angular_velocity there, Klipper scales the printer-wide
+      // max_velocity and max_accel by max_angular_velocity / (v / d) and limits the move to
+      // those (so speed and acceleration both shrink in proportion to d). A segment through the
+      // exact centre (d == 0) is not limited (no finite scale exists there).
       double d = segment_distance_to_origin(move.start_pos[0], move.start_pos[1], end[0], end[1]);
-      double xy_d = std::hypot(move.axes_d[0], move.axes_d[1]);
-      double max_v = max_angular_velocity_ * d * move.move_d / xy_d;
-      if (max_v > 0.) move.limit_speed(max_v, move.accel);
+      if (d > 0.) {
+        double angular_v = std::sqrt(move.max_cruise_v2) / d;
+        if (angular_v > max_angular_velocity_) {
+          double scale = max_angular_velocity_ / angular_v;
+          move.limit_speed(max_velocity_ * scale, max_accel_ * scale);
+        }
+      }
     }
   }
 
@@ -138,7 +148,7 @@ class PolarKin : public Kinematics {
 
   std::shared_ptr<MotionStepper> bed_;
   std::unique_ptr<PrinterRail> arm_, z_;
-  double max_z_velocity_, max_z_accel_, max_angular_velocity_;
+  double max_velocity_, max_accel_, max_z_velocity_, max_z_accel_, max_angular_velocity_;
   double limit_xy2_ = -1.;
   std::pair<double, double> limit_z_{1., -1.};
   std::array<double, 3> axes_min_{}, axes_max_{};

@@ -37,7 +37,8 @@ TEST(DeltaCalibration, FitRecoversTheRealGeometryFromBedHeights) {
   for (auto [x, y] : {std::pair{0., 0.}, {0., 80.}, {-69., 40.}, {-60., -34.6}, {0., -56.},
                       {52., -30.}, {69.3, 40.}})
     heights.push_back({0., real.calc_stable_position({x, y, 0.})});
-  DeltaCalibration fit = fit_delta_calibration(nominal(), heights, heights.size(), {});
+  auto fitted = fit_delta_geometry(nominal(), heights, heights.size(), {});
+  const auto& fit = dynamic_cast<const DeltaCalibration&>(*fitted);
   // Every probed point is at z=0 under the fitted geometry.
   for (const DeltaHeight& h : heights) EXPECT_NEAR(fit.get_position_from_stable(h.pos)[2], 0., 2e-3);
   EXPECT_NEAR(fit.radius(), 175.5, 0.2);
@@ -46,6 +47,77 @@ TEST(DeltaCalibration, FitRecoversTheRealGeometryFromBedHeights) {
   EXPECT_NEAR(fit.angles()[1], 329.7, 0.2);
   EXPECT_EQ(fit.angles()[2], 90.);  // never adjusted
   EXPECT_EQ(fit.arms()[0], 333.);   // only adjusted with distance measurements
+}
+
+// The test/klippy/rotary_delta_calibrate.cfg geometry (angles in degrees, step distances in
+// radians: 200 steps, 16 microsteps, gear ratio 107:16 and 60:16).
+const double kRotaryStep = 2. * M_PI / (200. * 16. * 107. / 16. * 60. / 16.);
+RotaryDeltaCalibration rotary_nominal() {
+  return RotaryDeltaCalibration(33.9, 412.9, {30., 150., 270.}, {170., 170., 170.},
+                                {320., 320., 320.}, {252., 252., 252.},
+                                {kRotaryStep, kRotaryStep, kRotaryStep});
+}
+
+TEST(RotaryDeltaCalibration, StablePositionRoundTrip) {
+  RotaryDeltaCalibration c = rotary_nominal();
+  for (Pos3 p : {Pos3{0., 0., 0.}, Pos3{40., -30., 5.}, Pos3{-50., 20., 100.}}) {
+    Pos3 back = c.get_position_from_stable(c.calc_stable_position(p));
+    for (int i = 0; i < 3; i++) EXPECT_NEAR(back[i], p[i], 1e-7);
+  }
+  // The endstop position (effector centred at the endstop height) is 0 steps from each
+  // endstop; lower positions are more steps away.
+  StablePos top = c.calc_stable_position({0., 0., 252.});
+  for (int i = 0; i < 3; i++) EXPECT_NEAR(top[i], 0., 1e-6);
+  EXPECT_GT(c.calc_stable_position({0., 0., 0.})[0], c.calc_stable_position({0., 0., 10.})[0]);
+}
+
+TEST(RotaryDeltaCalibration, ParamsRoundTripAndSaveConfig) {
+  RotaryDeltaCalibration c = rotary_nominal();
+  FitParams p = c.params();
+  EXPECT_EQ(p.at("shoulder_height"), 412.9);
+  EXPECT_EQ(p.at("upper_arm_b"), 170.);
+  EXPECT_EQ(p.at("stepdist_c"), kRotaryStep);
+  p["endstop_b"] = 251.5;
+  auto moved = c.with_params(p);
+  // Tower b's endstop is lower: the same stable position is 0.5 mm lower under it, roughly.
+  StablePos s = c.calc_stable_position({0., 0., 100.});
+  EXPECT_LT(moved->get_position_from_stable(s)[2], 100.);
+  EXPECT_EQ(c.adjusted_params(false),
+            (std::vector<std::string>{"shoulder_height", "endstop_a", "endstop_b", "endstop_c"}));
+  EXPECT_EQ(c.adjusted_params(true).size(), 7u);
+  auto settings = moved->config_settings();
+  ASSERT_EQ(settings.size(), 8u);
+  EXPECT_EQ(settings[0].option, "shoulder_radius");
+  EXPECT_EQ(settings[1].value, "412.900000");
+  EXPECT_EQ(settings[4].section, "stepper_b");
+  EXPECT_EQ(settings[5].option, "position_endstop");
+  EXPECT_EQ(settings[5].value, "251.500000");
+  EXPECT_NE(moved->report().find("stepper_b: position_endstop: 251.500000 angle: 150.000000"),
+            std::string::npos);
+}
+
+TEST(RotaryDeltaCalibration, FitRecoversShoulderHeightAndEndstops) {
+  RotaryDeltaCalibration real(33.9, 413.4, {30., 150., 270.}, {170., 170., 170.},
+                              {320., 320., 320.}, {252.3, 251.8, 252.1},
+                              {kRotaryStep, kRotaryStep, kRotaryStep});
+  std::vector<DeltaHeight> heights;
+  for (auto [x, y] : {std::pair{0., 0.}, {0., 47.5}, {-39., 22.5}, {-36.8, -21.3}, {0., -35.},
+                      {32.5, -18.8}, {34.6, 20.}})
+    heights.push_back({0., real.calc_stable_position({x, y, 0.})});
+  auto fit = fit_delta_geometry(rotary_nominal(), heights, heights.size(), {});
+  // Shoulder height and endstops are strongly coupled, so the descent ends close to (not on)
+  // the real geometry: the probed points, up to 0.5 mm off before, are flat within 10 um.
+  double worst_before = 0.;
+  for (const DeltaHeight& h : heights) {
+    double before = rotary_nominal().get_position_from_stable(h.pos)[2];
+    worst_before = std::max(worst_before, std::fabs(before));
+    EXPECT_NEAR(fit->get_position_from_stable(h.pos)[2], 0., 1e-2);
+  }
+  EXPECT_GT(worst_before, 0.2);
+  // Only shoulder_height and the endstops are adjusted without distance measurements.
+  FitParams p = fit->params();
+  EXPECT_EQ(p.at("shoulder_radius"), 33.9);
+  EXPECT_EQ(p.at("angle_a"), 30.);
 }
 
 TEST(DeltaCalibration, MeasurementsGiveTwelveDistances) {
@@ -114,6 +186,83 @@ TEST(DeltaCalibrate, ManualCalibrationAndAnalyze) {
                                 "!! Not all measurements provided",
                                 "!! Parameter 'OUTER_DISTS' must have 6 values"}));
   EXPECT_EQ(run.with("// Adding manual height:").size(), 1u);
+}
+
+// test/klippy/rotary_delta_calibrate.cfg with the probe heights of its saved calibration (the
+// extended fit uses the heights stored in the config, as in Klipper).
+const std::string kRotaryDelta = R"([stepper_a]
+step_pin: PF0
+dir_pin: PF1
+enable_pin: !PD7
+microsteps: 16
+gear_ratio: 107.000:16, 60:16
+endstop_pin: ^PE4
+homing_speed: 50
+position_endstop: 252
+upper_arm_length: 170.000
+lower_arm_length: 320.000
+[stepper_b]
+step_pin: PF6
+dir_pin: PF7
+enable_pin: !PF2
+microsteps: 16
+gear_ratio: 107.000:16, 60:16
+endstop_pin: ^PJ0
+[stepper_c]
+step_pin: PL3
+dir_pin: PL1
+enable_pin: !PK0
+microsteps: 16
+gear_ratio: 107.000:16, 60:16
+endstop_pin: ^PD2
+[mcu]
+serial: /dev/ttyACM0
+[printer]
+kinematics: rotary_delta
+max_velocity: 300
+max_accel: 3000
+max_z_velocity: 50
+shoulder_radius: 33.9
+shoulder_height: 412.9
+[delta_calibrate]
+radius: 50
+height0 = 0.0
+height0_pos = 162606.000,162606.000,162605.000
+height1 = 0.0
+height1_pos = 157814.000,157814.000,177775.000
+height2 = 0.0
+height2_pos = 170956.000,151002.000,170956.000
+height3 = 0.0
+height3_pos = 176042.000,158122.000,158122.000
+height4 = 0.0
+height4_pos = 168774.000,168774.000,153337.000
+height5 = 0.0
+height5_pos = 158477.000,174341.000,158477.000
+height6 = 0.0
+height6_pos = 152152.000,169841.000,169841.000
+)";
+
+TEST(DeltaCalibrate, RotaryDeltaManualCalibrationAndAnalyze) {
+  std::string probes;
+  for (int i = 0; i < 7; i++) probes += "G1 Z0.1\nACCEPT\n";
+  auto run = test::run_leveling(
+      kRotaryDelta, "G28\nDELTA_CALIBRATE METHOD=manual\n" + probes +
+                        "DELTA_ANALYZE CENTER_DISTS=74,74,74,74,74,74\n"
+                        "DELTA_ANALYZE OUTER_DISTS=74,74,74,74,74,74\n"
+                        "DELTA_ANALYZE CENTER_PILLAR_WIDTHS=9,9,9\n"
+                        "DELTA_ANALYZE OUTER_PILLAR_WIDTHS=9,9,9,9,9,9\n"
+                        "DELTA_ANALYZE SCALE=1\nDELTA_ANALYZE CALIBRATE=extended\n");
+  EXPECT_TRUE(run.with("!!").empty()) << ::testing::PrintToString(run.with("!!"));
+  // Both the basic and the extended fit (from the stored heights) report the rotary
+  // parameters.
+  auto report = run.with("// stepper_a: position_endstop:");
+  ASSERT_EQ(report.size(), 2u) << ::testing::PrintToString(run.out);
+  // All seven points 0.1 high: the endstops come down (shoulder_height takes part of it).
+  double endstop_a = std::stod(report[0].substr(report[0].find("position_endstop: ") + 18));
+  EXPECT_LT(endstop_a, 251.99);
+  EXPECT_GT(endstop_a, 251.85);
+  EXPECT_NE(report[0].find("shoulder_height: "), std::string::npos);
+  EXPECT_EQ(run.with("// The SAVE_CONFIG command").size(), 2u);
 }
 
 TEST(DeltaCalibrate, OnlyForDeltaPrinters) {
