@@ -79,7 +79,6 @@ void FixedFreqReader::note_start() {
   last_sequence_ = 0;
   last_overflows_ = 0;
   raw_.clear();  // stale messages of an earlier session
-  max_query_duration_ = 1ull << 31;
   query_status(true);
   max_query_duration_ = 1ull << 31;
 }
@@ -100,6 +99,7 @@ void FixedFreqReader::update_clock(uint32_t clock, uint32_t query_ticks, uint16_
   last_sequence_ += static_cast<uint16_t>(next_sequence - last_sequence_);
   last_overflows_ += static_cast<uint16_t>(possible_overflows - last_overflows_);
   uint64_t duration = query_ticks;
+  if (is_reset) max_query_duration_ = 1ull << 31;  // a fresh start takes any answer
   if (duration > max_query_duration_) {
     // A slow answer (bus contention) would skew the regression: skip it, but accept slower
     // answers from now on so that a permanently slower bus still gets through.

@@ -224,3 +224,77 @@ TEST(ResonanceTesterGcode, AxisWithoutChip) {
 
 }  // namespace
 }  // namespace kpp
+
+// ---- FixedFreqReader: time stamps from sequence numbers and status answers -------------------
+
+namespace kpp {
+namespace {
+
+// Runs the reader against the "mcu" of a batch-mode printer (its clock conversions only).
+struct ReaderCheck {
+  std::vector<BulkSample> samples;
+  std::vector<double> true_times;
+};
+ReaderCheck g_reader_check;
+
+class ReaderProbe : public PrinterObject {
+ public:
+  explicit ReaderProbe(const ConfigWrapper& config) : printer_(config.get_printer()) {
+    printer_.register_event_handler<>("klippy:ready", [this] { run(); });
+  }
+
+ private:
+  void run() {
+    Mcu& mcu = printer_.lookup<Mcu>("mcu");
+    // An ADXL345 at 3200 Hz on a 16 MHz MCU: a sample every 5000 ticks, 10 per message.
+    const uint64_t c0 = 20000000, period = 5000;
+    const int per_msg = 10, bps = 5;
+    FixedFreqReader reader(mcu, 3200 * 0.1 * 2, bps);
+    auto status_at = [&](uint64_t clock, bool reset) {
+      uint64_t produced = clock > c0 ? (clock - c0) / period : 0;
+      reader.update_clock(static_cast<uint32_t>(clock), 160,
+                          static_cast<uint16_t>(produced / per_msg),
+                          static_cast<uint32_t>(produced % per_msg * bps), 0, reset);
+    };
+    status_at(c0, true);
+    uint64_t sent = 0;
+    // 3 s in batches of 0.1 s: each batch queries the status, then converts the messages
+    // that arrived (all complete messages up to the query).
+    for (int b = 1; b <= 30; b++) {
+      uint64_t q = c0 + static_cast<uint64_t>(b) * 1600000;
+      status_at(q, false);
+      std::vector<std::pair<uint16_t, std::string>> msgs;
+      uint64_t produced = (q - c0) / period;
+      for (; (sent + 1) * per_msg <= produced; sent++)
+        msgs.emplace_back(static_cast<uint16_t>(sent), std::string(per_msg * bps, '\0'));
+      for (auto& s : reader.convert(msgs)) g_reader_check.samples.push_back(s);
+    }
+    for (size_t k = 0; k < g_reader_check.samples.size(); k++)
+      g_reader_check.true_times.push_back(mcu.clock_to_print_time(double(c0 + k * period)));
+  }
+  Printer& printer_;
+};
+
+const bool kReaderProbeRegistered = [] {
+  register_module("accel_reader_probe",
+                  [](ConfigWrapper& c) { return std::make_shared<ReaderProbe>(c); });
+  return true;
+}();
+
+TEST(FixedFreqReader, TimeStampsFollowTheChipClock) {
+  g_reader_check = {};
+  auto run = test::run_batch(test::kNoKinematicsConfig + "[accel_reader_probe]\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  const auto& s = g_reader_check.samples;
+  ASSERT_EQ(s.size(), 3u * 3200u);
+  const double period = 1. / 3200.;
+  for (size_t k = 1; k < s.size(); k++)
+    ASSERT_NEAR(s[k].time - s[k - 1].time, period, period * 0.05) << "sample " << k;
+  // After the estimate settled, each sample is within two sample periods of its true time
+  // (the reader assumes a sample of processing delay).
+  for (size_t k = 3200; k < s.size(); k++)
+    ASSERT_NEAR(s[k].time, g_reader_check.true_times[k], 2. * period) << "sample " << k;
+}
+
+}  // namespace
+}  // namespace kpp
