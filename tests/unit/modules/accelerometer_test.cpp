@@ -5,6 +5,7 @@
 
 #include "../common/batch_util.h"
 #include "modules/adxl345.h"
+#include "modules/lis2dw.h"
 #include "modules/mpu9250.h"
 
 namespace kpp {
@@ -47,6 +48,14 @@ TEST(Mpu9250Decode, BigEndianSigned) {
   EXPECT_EQ(r[0], 4096);
   EXPECT_EQ(r[1], 32767);
   EXPECT_EQ(r[2], -4096);
+}
+
+TEST(Lis2dwDecode, LittleEndianSigned) {
+  const uint8_t d[6] = {0x01, 0x00, 0xff, 0xff, 0x00, 0x80};
+  auto r = decode_lis2dw_sample(d);
+  EXPECT_EQ(r[0], 1);
+  EXPECT_EQ(r[1], -1);
+  EXPECT_EQ(r[2], -32768);
 }
 
 TEST(AxesMap, SwapsAndNegates) {
@@ -143,6 +152,17 @@ TEST(AccelConfig, ConfigCommandsInKlippersOrder) {
   EXPECT_LT(idx("i2c_set_bus oid=2"), idx("config_mpu9250"));
   EXPECT_TRUE(test::lines_with(run, "query_adxl345").empty());
   EXPECT_TRUE(test::lines_with(run, "query_mpu9250").empty());
+}
+
+TEST(Lis2dwConfig, SpiAndI2cVariants) {
+  auto run = test::run_batch(kAccelBase + "[lis2dw]\ncs_pin: PK7\n[lis3dh other]\n");
+  ASSERT_EQ(run.result, "exit") << run.state;
+  auto cfg = test::lines_with(run, "config_lis2dw");
+  ASSERT_EQ(cfg.size(), 2u);
+  EXPECT_EQ(cfg[0], "config_lis2dw oid=1 bus_oid=0 bus_oid_type=spi lis_chip_type=LIS2DW");
+  EXPECT_EQ(cfg[1], "config_lis2dw oid=3 bus_oid=2 bus_oid_type=i2c lis_chip_type=LIS3DH");
+  EXPECT_EQ(test::lines_with(run, "i2c_set_bus oid=2").at(0),
+            "i2c_set_bus oid=2 i2c_bus=twi rate=400000 address=25");
 }
 
 TEST(AccelGcode, ParameterErrors) {
