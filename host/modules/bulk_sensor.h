@@ -18,6 +18,7 @@
 #include "core/printer.h"
 #include "core/reactor.h"
 #include "core/webhooks.h"
+#include "core/errors.h"
 #include "mcu/mcu.h"
 
 namespace kpp {
@@ -126,6 +127,11 @@ class BatchBulkHelper {
       started_ = false;
       clients_.clear();
       throw;
+    } catch (const McuError& e) {
+      // A bus transfer that got no answer: the command fails, the printer keeps running.
+      started_ = false;
+      clients_.clear();
+      throw CommandError(e.what());
     }
     Reactor& reactor = printer_.get_reactor();
     timer_ = reactor.register_timer([this](double t) { return proc_batch(t); },
@@ -138,7 +144,7 @@ class BatchBulkHelper {
     if (!started_) return;
     try {
       stop_cb_();
-    } catch (const CommandError&) {
+    } catch (const std::runtime_error&) {  // CommandError or McuError: the chip is left as is
       clients_.clear();
     }
     started_ = false;
@@ -148,7 +154,7 @@ class BatchBulkHelper {
     std::optional<Batch> batch;
     try {
       batch = batch_cb_(eventtime);
-    } catch (const CommandError&) {
+    } catch (const std::runtime_error&) {  // CommandError or McuError: stop measuring
       stop_later();
       return Reactor::kNever;
     }
