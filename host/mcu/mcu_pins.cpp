@@ -174,7 +174,7 @@ void McuAdcPin::build_config() {
   double max_adc = sample_count_ * mcu_adc_max;
   inv_max_adc_ = 1.0 / max_adc;
   report_clock_ = mcu_.seconds_to_clock(report_time_);
-  bytes_per_report_ = max_adc > 0xffff ? 4 : 2;
+  bytes_per_sample_ = max_adc > 0xffff ? 4 : 2;
   auto min_sample =
       std::clamp<int64_t>(static_cast<int64_t>(min_sample_ * max_adc), 0, 0xffff);
   auto max_sample =
@@ -182,7 +182,8 @@ void McuAdcPin::build_config() {
   mcu_.add_config_cmd(
       fmt::format("query_analog_in oid={} clock={} sample_ticks={} sample_count={} rest_ticks={} "
                   "bytes_per_report={} min_value={} max_value={} range_check_count={}",
-                  oid_, clock, sample_ticks, sample_count_, report_clock_, bytes_per_report_,
+                  oid_, clock, sample_ticks, sample_count_, report_clock_,
+                  bytes_per_sample_ * batch_count_,
                   min_sample, max_sample, range_check_count_),
       true);
   mcu_.register_response([this](const McuResponse& r) { handle_analog_in_state(r); },
@@ -193,13 +194,13 @@ void McuAdcPin::handle_analog_in_state(const McuResponse& r) {
   // "values" holds one or more little-endian readings; the last was taken one report period
   // before next_clock, the others one period apart before it.
   const std::string& values = r.get_bytes("values");
-  size_t n = values.size() / static_cast<size_t>(bytes_per_report_);
+  size_t n = values.size() / static_cast<size_t>(bytes_per_sample_);
   if (!n) return;
   uint64_t next_clock = mcu_.clock32_to_clock64(static_cast<uint32_t>(r.get_int("next_clock")));
   for (size_t i = 0; i < n; i++) {
     uint32_t raw = 0;
-    for (int b = bytes_per_report_ - 1; b >= 0; b--)
-      raw = (raw << 8) | static_cast<uint8_t>(values[i * bytes_per_report_ + b]);
+    for (int b = bytes_per_sample_ - 1; b >= 0; b--)
+      raw = (raw << 8) | static_cast<uint8_t>(values[i * bytes_per_sample_ + b]);
     double value = raw * inv_max_adc_;
     uint64_t read_clock = next_clock - static_cast<uint64_t>(report_clock_) * (n - i);
     double read_time = mcu_.clock_to_print_time(static_cast<double>(read_clock));

@@ -62,9 +62,10 @@ class McuAdcPin : public McuAdc {
   Mcu& get_mcu() override { return mcu_; }
   void setup_minmax(double sample_time, int sample_count, double minval, double maxval,
                     int range_check_count) override;
-  void setup_adc_callback(double report_time, Callback callback) override {
+  void setup_adc_callback(double report_time, Callback callback, int batch_count = 1) override {
     report_time_ = report_time;
     callback_ = std::move(callback);
+    batch_count_ = std::max(batch_count, 1);
   }
   std::pair<double, double> get_last_value() override { return last_state_; }
 
@@ -77,7 +78,8 @@ class McuAdcPin : public McuAdc {
   double sample_time_ = 0., report_time_ = 0.;
   int sample_count_ = 0, range_check_count_ = 0;
   int64_t report_clock_ = 0;
-  int bytes_per_report_ = 2;
+  int batch_count_ = 1;
+  int bytes_per_sample_ = 2;
   double inv_max_adc_ = 0.;
   std::pair<double, double> last_state_{0., 0.};
   int oid_ = -1;

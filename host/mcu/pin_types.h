@@ -91,7 +91,11 @@ class McuAdc {
   virtual Mcu& get_mcu() = 0;
   virtual void setup_minmax(double sample_time, int sample_count, double minval = 0.,
                             double maxval = 1., int range_check_count = 0) = 0;
-  virtual void setup_adc_callback(double report_time, Callback callback) = 0;
+  // The MCU takes a reading every report_time and sends batch_count of them per message
+  // (analog buttons batch theirs to save bandwidth); the callback runs once per reading, in
+  // order, with the time each was taken.
+  virtual void setup_adc_callback(double report_time, Callback callback,
+                                  int batch_count = 1) = 0;
   // (value, time) of the last reading.
   virtual std::pair<double, double> get_last_value() = 0;
 };

@@ -27,7 +27,7 @@ class ScaledAdc : public McuAdc {
                     int range_check_count) override {
     adc_->setup_minmax(sample_time, sample_count, minval, maxval, range_check_count);
   }
-  void setup_adc_callback(double report_time, Callback callback) override;
+  void setup_adc_callback(double report_time, Callback callback, int batch_count = 1) override;
   std::pair<double, double> get_last_value() override { return last_state_; }
 
  private:
@@ -91,13 +91,16 @@ class PrinterAdcScaled : public PrinterObject, public PinChip {
   std::pair<double, double> last_vref_{0., 0.}, last_vssa_{0., 0.};  // (time, value)
 };
 
-void ScaledAdc::setup_adc_callback(double report_time, Callback callback) {
+void ScaledAdc::setup_adc_callback(double report_time, Callback callback, int batch_count) {
   callback_ = std::move(callback);
-  adc_->setup_adc_callback(report_time, [this](double read_time, double value) {
-    double scaled = main_.scale(value);
-    last_state_ = {scaled, read_time};
-    if (callback_) callback_(read_time, scaled);
-  });
+  adc_->setup_adc_callback(
+      report_time,
+      [this](double read_time, double value) {
+        double scaled = main_.scale(value);
+        last_state_ = {scaled, read_time};
+        if (callback_) callback_(read_time, scaled);
+      },
+      batch_count);
 }
 
 std::shared_ptr<PrinterObject> load_prefix(ConfigWrapper& config) {

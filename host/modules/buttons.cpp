@@ -89,7 +89,8 @@ McuAdcButtons::McuAdcButtons(Printer& printer, const std::string& pin, double pu
     : printer_(printer), pullup_(pullup) {
   adc_ = printer.lookup<PrinterPins>("pins").setup_adc(pin);
   adc_->setup_minmax(kSampleTime, kSampleCount);
-  adc_->setup_adc_callback(kReportTime, [this](double t, double v) { adc_callback(t, v); });
+  adc_->setup_adc_callback(
+      kReportTime, [this](double t, double v) { adc_callback(t, v); }, kBatchCount);
 }
 
 void McuAdcButtons::setup_button(double min_value, double max_value, ButtonCallback callback) {

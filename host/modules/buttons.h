@@ -67,7 +67,9 @@ class McuButtons {
 // as pressed once the reading stays in its range for kDebounceTime.
 class McuAdcButtons {
  public:
-  static constexpr double kReportTime = .015;
+  // One reading every 10 ms, sent five to a message (Klipper's batched analog buttons).
+  static constexpr double kReportTime = .010;
+  static constexpr int kBatchCount = 5;
   static constexpr double kDebounceTime = .025;
   static constexpr double kSampleTime = .001;
   static constexpr int kSampleCount = 6;

@@ -7,6 +7,7 @@
 
 #include "../common/batch_util.h"
 #include "core/gcode.h"
+#include "mcu/mcu.h"
 #include "modules/buttons.h"
 
 namespace kpp {
@@ -45,6 +46,21 @@ class TestButtons : public PrinterObject {
     });
     gcode.register_command("TEST_ADC", [this, &printer = config.get_printer()](GCodeCommand& g) {
       buttons_.adc_buttons("PF1")->adc_callback(g.get_float("TIME"), g.get_float("VALUE"));
+      settle(printer);
+    });
+    // An analog_in_state report for the analog button pin as the MCU sends it: VALUES is
+    // the hex of the little-endian 16-bit readings, oldest first.
+    gcode.register_command("TEST_ADC_REPORT", [&printer = config.get_printer()](GCodeCommand& g) {
+      Mcu& mcu = printer.lookup<Mcu>("mcu");
+      std::string hex = g.get("VALUES"), bytes;
+      for (size_t i = 0; i + 1 < hex.size(); i += 2)
+        bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+      McuResponse r;
+      r.msg.format = mcu.dictionary().find_response("analog_in_state");
+      r.msg.params = {mcu::ParamValue::integer(g.get_int("OID")),
+                      mcu::ParamValue::integer(g.get_int("NEXT_CLOCK")),
+                      mcu::ParamValue::bytes(bytes)};
+      mcu.serial().handle_response(r);
       settle(printer);
     });
     gcode.register_output_handler([](const std::string& m) {
@@ -185,6 +201,38 @@ TEST(Buttons, AdcButtonsDebounceAndRelease) {
       "TEST_ADC TIME=1.120 VALUE=.99\n");  // nothing pressed: high released
   ASSERT_EQ(r.result, "exit") << r.state;
   EXPECT_EQ(g_events, (std::vector<std::string>{"low=1", "low=0", "high=1", "high=0"}));
+}
+
+// Klipper batches analog button readings: one every 10 ms, five (10 bytes) per report.
+TEST(Buttons, AdcButtonsQueryBatchesFiveReadings) {
+  auto r = run("\n");
+  ASSERT_EQ(r.result, "exit") << r.state;
+  auto q = test::lines_with(r, "query_analog_in");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_NE(q[0].find("sample_ticks=16000 sample_count=6 rest_ticks=160000 bytes_per_report=10 "
+                      "min_value=0 max_value=6138 range_check_count=0"),
+            std::string::npos)
+      << q[0];
+}
+
+// A batched report is five readings 10 ms apart, the last taken 10 ms before next_clock:
+// all five pass through the debounce in order, so one report of a steady "low" reading
+// (40 ms) presses the button and the next report of "high" readings releases it and, after
+// 25 ms more of them, presses the other.
+TEST(Buttons, AdcButtonsDecodeBatchedReports) {
+  auto cfg = test::lines_with(run("\n"), "config_analog_in");
+  ASSERT_EQ(cfg.size(), 1u);
+  std::string oid = cfg[0].substr(cfg[0].find("oid=") + 4);
+  oid = oid.substr(0, oid.find(' '));
+  // 6 samples of a 10-bit ADC: .1 -> 614 = 0x0266, .35 -> 2148 = 0x0864 (little endian).
+  std::string low = "6602", high = "6408";
+  std::string report_low, report_high;
+  for (int i = 0; i < 5; i++) report_low += low, report_high += high;
+  auto r = run(fmt::format("TEST_ADC_REPORT OID={} NEXT_CLOCK=32000000 VALUES={}\n"
+                           "TEST_ADC_REPORT OID={} NEXT_CLOCK=32800000 VALUES={}\n",
+                           oid, report_low, oid, report_high));
+  ASSERT_EQ(r.result, "exit") << r.state;
+  EXPECT_EQ(g_events, (std::vector<std::string>{"low=1", "low=0", "high=1"}));
 }
 
 TEST(Buttons, PinsMustShareAnMcu) {
