@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 #include "boards/sim/sim_mcu.h"
 #include "core/gcode.h"
 #include "core/logging.h"
+#include "sim/fw_instance.h"
 
 namespace kpp::sim {
 
@@ -38,13 +40,60 @@ class HostSim::SharedTime : public TimeSource {
   TimeSource& base_;
 };
 
-// The simulated MCU on virtual time. The firmware's console is one end of a socket pair for its
+// The pins of a second (third ...) MCU seen by a listener that counts time in the main MCU's
+// clock: every clock is converted, so the printer model sees one time base.
+class HostSim::ClockAdapter : public fw::sim::PinListener {
+ public:
+  ClockAdapter(fw::sim::PinListener& inner, std::function<uint64_t(uint64_t)> to_main)
+      : inner_(inner), to_main_(std::move(to_main)) {}
+  void bind_pins(const fw::sim::PinState& (*fn)(uint16_t)) override {
+    PinListener::bind_pins(fn);
+    inner_.bind_pins(fn);
+  }
+  void on_pin_mode(uint16_t pin, fw::sim::PinMode mode, uint64_t clock) override {
+    inner_.on_pin_mode(pin, mode, to_main_(clock));
+  }
+  void on_output(uint16_t pin, uint8_t level, uint64_t clock) override {
+    inner_.on_output(pin, level, to_main_(clock));
+  }
+  void on_pwm(uint16_t pin, uint16_t value, uint32_t cycle_ticks, uint64_t clock) override {
+    inner_.on_pwm(pin, value, cycle_ticks, to_main_(clock));
+  }
+  uint8_t read_input(uint16_t pin, uint64_t clock) override {
+    return inner_.read_input(pin, to_main_(clock));
+  }
+  uint16_t read_adc(uint16_t pin, uint64_t clock) override {
+    return inner_.read_adc(pin, to_main_(clock));
+  }
+  void spi_transfer(uint32_t bus, uint8_t mode, uint8_t* data, uint8_t len,
+                    uint64_t clock) override {
+    inner_.spi_transfer(bus, mode, data, len, to_main_(clock));
+  }
+  int i2c_write(uint32_t bus, uint8_t addr, const uint8_t* data, uint8_t len,
+                uint64_t clock) override {
+    return inner_.i2c_write(bus, addr, data, len, to_main_(clock));
+  }
+  int i2c_read(uint32_t bus, uint8_t addr, const uint8_t* reg, uint8_t reg_len, uint8_t* data,
+               uint8_t len, uint64_t clock) override {
+    return inner_.i2c_read(bus, addr, reg, reg_len, data, len, to_main_(clock));
+  }
+
+ private:
+  fw::sim::PinListener& inner_;
+  std::function<uint64_t(uint64_t)> to_main_;
+};
+
+// A simulated MCU on virtual time. The firmware's console is one end of a socket pair for its
 // whole life; the fixture relays bytes between that pair and the host's connection, which lets a
 // test cut the link and lets the host reconnect without the MCU noticing.
 class HostSim::McuDriver {
  public:
-  McuDriver(std::string path, double ppm, double t0, fw::sim::PinListener* listener)
-      : path_(std::move(path)), freq_(fw::sim::kClockFreq * (1. + ppm * 1e-6)), t0_(t0) {
+  McuDriver(std::unique_ptr<FirmwareInstance> fw, std::string path, double ppm, double t0)
+      : fw_(std::move(fw)),
+        api_(fw_->api()),
+        path_(std::move(path)),
+        freq_(fw::sim::kClockFreq * (1. + ppm * 1e-6)),
+        t0_(t0) {
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -55,12 +104,15 @@ class HostSim::McuDriver {
       throw std::runtime_error(fmt::format("host_sim: cannot listen on {}", path_));
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair_) < 0)
       throw std::runtime_error("host_sim: socketpair failed");
-    if (listener) fw::sim::set_pin_listener(listener);
-    fw::sim::start(pair_[0], clock_at(t0_));
+  }
+  // Power on with `listener` (may be null) behind the pins.
+  void boot(fw::sim::PinListener* listener) {
+    if (listener) api_.set_pin_listener(listener);
+    api_.start(pair_[0], clock_at(t0_));
   }
   ~McuDriver() {
     detach();
-    fw::sim::set_pin_listener(nullptr);
+    api_.set_pin_listener(nullptr);
     if (conn_fd_ >= 0) ::close(conn_fd_);
     ::close(listen_fd_);
     ::close(pair_[0]);
@@ -91,6 +143,8 @@ class HostSim::McuDriver {
     r_ = nullptr;
   }
 
+  uint64_t now() const { return api_.now(); }
+  bool is_shutdown() const { return api_.is_shutdown(); }
   void set_connected(bool c) { connected_ = c; }
   // The host is gone: no reactor drives the MCU any more and its connection is closed.
   void host_killed() {
@@ -102,7 +156,7 @@ class HostSim::McuDriver {
   void advance(double t) { run_to(t, 0); }
   void power_cycle(double now) {
     t0_ = now;
-    fw::sim::start(pair_[0], 0);
+    api_.start(pair_[0], 0);
     wake_clock_ = 0;
     forward_mcu_output();
     if (r_) r_->update_timer(timer_, Reactor::kNow);
@@ -143,10 +197,10 @@ class HostSim::McuDriver {
     return time_of(wake_clock_);
   }
   void run_to(double t, uint64_t min_clock) {
-    uint64_t target = std::max({clock_at(t), min_clock, fw::sim::now()});
-    fw::sim::run_until(target);
+    uint64_t target = std::max({clock_at(t), min_clock, api_.now()});
+    api_.run_until(target);
     forward_mcu_output();
-    wake_clock_ = fw::sim::next_wake();
+    wake_clock_ = api_.next_wake();
     if (r_ && timer_) r_->update_timer(timer_, time_of(wake_clock_));
   }
   void forward_mcu_output() {
@@ -166,6 +220,8 @@ class HostSim::McuDriver {
     }
   }
 
+  std::unique_ptr<FirmwareInstance> fw_;
+  const fw::sim::Api& api_;
   std::string path_;
   double freq_, t0_;
   int listen_fd_ = -1, conn_fd_ = -1;
@@ -179,8 +235,24 @@ class HostSim::McuDriver {
 
 namespace {
 
-std::string replace_sim_serial(const std::string& config, const std::string& path) {
-  std::string out;
+// The MCU a config section configures: "mcu" for [mcu], "NAME" for [mcu NAME], "" otherwise.
+std::string mcu_of_section(const std::string& header) {
+  std::string name;
+  size_t open = header.find('['), close = header.find(']');
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  std::istringstream words(header.substr(open + 1, close - open - 1));
+  std::string first, second, extra;
+  words >> first >> second >> extra;
+  if (first != "mcu" || !extra.empty()) return "";
+  return second.empty() ? "mcu" : second;
+}
+
+// Point every `serial: sim` of an [mcu] / [mcu NAME] section at that MCU's socket (made by
+// `path_of(name)`); the names found, in config order, go to `mcus`.
+std::string replace_sim_serial(const std::string& config,
+                               const std::function<std::string(const std::string&)>& path_of,
+                               std::vector<std::string>& mcus) {
+  std::string out, section;
   size_t pos = 0;
   while (pos < config.size()) {
     size_t end = config.find('\n', pos);
@@ -188,7 +260,11 @@ std::string replace_sim_serial(const std::string& config, const std::string& pat
     std::string compact;
     for (char c : line)
       if (c != ' ' && c != '\t') compact += c;
-    if (compact == "serial:sim" || compact == "serial=sim") line = "serial: " + path;
+    if (!compact.empty() && compact[0] == '[') section = mcu_of_section(line);
+    if ((compact == "serial:sim" || compact == "serial=sim") && !section.empty()) {
+      line = "serial: " + path_of(section);
+      if (std::find(mcus.begin(), mcus.end(), section) == mcus.end()) mcus.push_back(section);
+    }
     out += line + "\n";
     if (end == std::string::npos) break;
     pos = end + 1;
@@ -203,14 +279,42 @@ HostSim::HostSim(HostSimOptions options) : options_(std::move(options)) {
   char tmpl[] = "/tmp/kpp-e2e-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("host_sim: mkdtemp failed");
   dir_ = tmpl;
-  std::string sock = dir_ + "/mcu.sock";
+  auto sock_of = [this](const std::string& name) {
+    return name == "mcu" ? dir_ + "/mcu.sock" : dir_ + "/mcu-" + name + ".sock";
+  };
   config_path_ = dir_ + "/printer.cfg";
-  std::ofstream(config_path_) << replace_sim_serial(options_.config, sock);
+  std::vector<std::string> names;
+  std::ofstream(config_path_) << replace_sim_serial(options_.config, sock_of, names);
+  for (auto& [name, m] : options_.mcus)
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw std::invalid_argument(
+          fmt::format("host_sim: no [mcu {}] with 'serial: sim' in the config", name));
   if (!options_.log_file.empty()) log::open_file(options_.log_file);
 
   time_ = make_virtual_time_source(options_.start_time);
-  mcu_ = std::make_unique<McuDriver>(sock, options_.mcu_clock_ppm, options_.start_time,
-                                     options_.pin_listener);
+  // [mcu] runs the firmware linked into the program; every other MCU a copy of the module.
+  std::stable_partition(names.begin(), names.end(), [](auto& n) { return n == "mcu"; });
+  for (const std::string& name : names) {
+    bool main = name == "mcu";
+    HostSimMcu settings;
+    if (main) settings = {options_.mcu_clock_ppm, options_.pin_listener};
+    if (auto it = options_.mcus.find(name); it != options_.mcus.end()) settings = it->second;
+    auto fw = main ? FirmwareInstance::linked() : FirmwareInstance::load_copy(dir_, name);
+    auto d = std::make_unique<McuDriver>(std::move(fw), sock_of(name), settings.clock_ppm,
+                                         options_.start_time);
+    fw::sim::PinListener* listener = settings.pin_listener;
+    if (listener && !main && !mcus_.empty()) {
+      // Its pins reach the listener in the main MCU's clock.
+      McuDriver* own = d.get();
+      McuDriver* first = mcus_.front().second.get();
+      adapters_.push_back(std::make_unique<ClockAdapter>(
+          *listener, [own, first](uint64_t c) { return first->clock_at(own->time_of(c)); }));
+      listener = adapters_.back().get();
+    }
+    d->boot(listener);
+    mcus_.emplace_back(name, std::move(d));
+  }
+  if (mcus_.empty()) throw std::invalid_argument("host_sim: no [mcu] with 'serial: sim' in the config");
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
     throw std::runtime_error("host_sim: socketpair failed");
@@ -227,7 +331,8 @@ HostSim::~HostSim() {
     if (printer_->exit_result().empty()) printer_->request_exit("exit");
     end_printer();
   }
-  mcu_.reset();
+  mcus_.clear();
+  adapters_.clear();
   if (args_.gcode_fd >= 0) ::close(args_.gcode_fd);
   if (gcode_peer_fd_ >= 0) ::close(gcode_peer_fd_);
   ::unlink(config_path_.c_str());
@@ -255,13 +360,13 @@ void HostSim::new_printer() {
     while (::read(gcode_peer_fd_, buf, sizeof(buf)) > 0) {
     }
   });
-  mcu_->attach(*reactor_);
+  for (auto& [name, m] : mcus_) m->attach(*reactor_);
   generation_++;
 }
 
 void HostSim::end_printer() {
   std::string result = printer_->finish_run();
-  mcu_->detach();
+  for (auto& [name, m] : mcus_) m->detach();
   printer_.reset();
   reactor_.reset();
   args_.extra["start_reason"] = result;
@@ -275,7 +380,7 @@ bool HostSim::run_until(const std::function<bool()>& pred, double timeout) {
     if (!printer_) {
       // The host was killed: the MCU runs alone.
       double t = std::min(now() + 0.005, deadline);
-      mcu_->advance(t);
+      for (auto& [name, m] : mcus_) m->advance(t);
       time_->sleep_until(t);
       continue;
     }
@@ -331,17 +436,31 @@ std::vector<std::string> HostSim::gcode(const std::string& script, double timeou
 void HostSim::kill_host() {
   if (!printer_) return;
   // No finish_run(): a killed klippy sends no goodbye and runs no shutdown.
-  mcu_->host_killed();
+  for (auto& [name, m] : mcus_) m->host_killed();
   printer_.reset();
   reactor_.reset();
 }
 
-void HostSim::set_mcu_connected(bool connected) { mcu_->set_connected(connected); }
+HostSim::McuDriver& HostSim::mcu(const std::string& name) const {
+  for (auto& [n, m] : mcus_)
+    if (n == name) return *m;
+  throw std::invalid_argument(fmt::format("host_sim: no simulated MCU '{}'", name));
+}
 
-void HostSim::power_cycle_mcu() { mcu_->power_cycle(now()); }
+std::vector<std::string> HostSim::mcu_names() const {
+  std::vector<std::string> out;
+  for (auto& [n, m] : mcus_) out.push_back(n);
+  return out;
+}
 
-uint64_t HostSim::mcu_clock() { return fw::sim::now(); }
+void HostSim::set_mcu_connected(const std::string& name, bool connected) {
+  mcu(name).set_connected(connected);
+}
 
-bool HostSim::mcu_is_shutdown() const { return fw::sim::is_shutdown(); }
+void HostSim::power_cycle_mcu(const std::string& name) { mcu(name).power_cycle(now()); }
+
+uint64_t HostSim::mcu_clock(const std::string& name) { return mcu(name).now(); }
+
+bool HostSim::mcu_is_shutdown(const std::string& name) const { return mcu(name).is_shutdown(); }
 
 }  // namespace kpp::sim

@@ -17,11 +17,17 @@
 // value `sim` of the [mcu] section's `serial` option. Time is virtual: it jumps ahead whenever
 // host and MCU are both idle, so runs are deterministic and much faster than real time. RESTART
 // and FIRMWARE_RESTART work as in klippy (the printer object is re-created; printer() returns
-// the current one). One HostSim per process at a time (the simulated MCU is a global).
+// the current one). One HostSim per process at a time (the [mcu] firmware is the program's).
+//
+// More MCUs: every `[mcu NAME]` section with `serial: sim` gets a simulated MCU of its own (a
+// copy of the firmware module, sim/fw_instance.h) with its own clock; HostSimOptions::mcus sets
+// its crystal error and the listener behind its pins (e.g. PrinterModel::port(NAME)), which
+// sees that MCU's clocks converted to the main MCU's.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +38,14 @@
 #include "core/reactor.h"
 
 namespace kpp::sim {
+
+// An extra simulated MCU ([mcu NAME] with serial: sim).
+struct HostSimMcu {
+  // Its crystal's error in parts per million.
+  double clock_ppm = 0.;
+  // Gets its pin changes, with clocks converted to the main MCU's; null for none.
+  fw::sim::PinListener* pin_listener = nullptr;
+};
 
 struct HostSimOptions {
   // printer.cfg text.
@@ -46,6 +60,9 @@ struct HostSimOptions {
   std::string log_file;
   // Virtual host time at the start.
   double start_time = 1.0;
+  // Settings of the other simulated MCUs by name; each must be an [mcu NAME] with serial: sim
+  // in the config (ones not listed get the defaults).
+  std::map<std::string, HostSimMcu> mcus;
 };
 
 class HostSim {
@@ -80,23 +97,32 @@ class HostSim {
   const std::vector<std::string>& output() const { return output_; }
   const std::string& config_path() const { return config_path_; }
 
-  // ---- the simulated MCU ----
+  // ---- the simulated MCUs ("mcu" unless named) ----
+  // Names of the simulated MCUs, "mcu" first.
+  std::vector<std::string> mcu_names() const;
   // Cut (false) or restore (true) the link, as if the cable were pulled: the MCU keeps running
   // but no byte passes in either direction.
-  void set_mcu_connected(bool connected);
+  void set_mcu_connected(bool connected) { set_mcu_connected("mcu", connected); }
+  void set_mcu_connected(const std::string& mcu, bool connected);
   // Power the MCU off and on: it restarts from clock 0 with no configuration.
-  void power_cycle_mcu();
+  void power_cycle_mcu() { power_cycle_mcu("mcu"); }
+  void power_cycle_mcu(const std::string& mcu);
   // Stop the host as a killed process would: nothing more is sent, no shutdown, the connection
   // closes. The MCU keeps running on its own; run_for() then only advances it and the printer
   // model, and printer() must not be used any more.
   void kill_host();
   bool host_alive() const { return printer_ != nullptr; }
-  uint64_t mcu_clock();
-  bool mcu_is_shutdown() const;
+  uint64_t mcu_clock() { return mcu_clock("mcu"); }
+  uint64_t mcu_clock(const std::string& mcu);
+  bool mcu_is_shutdown() const { return mcu_is_shutdown("mcu"); }
+  bool mcu_is_shutdown(const std::string& mcu) const;
 
  private:
   class McuDriver;
+  class ClockAdapter;
   class SharedTime;
+
+  McuDriver& mcu(const std::string& name) const;
 
   void new_printer();
   void end_printer();
@@ -104,7 +130,9 @@ class HostSim {
   HostSimOptions options_;
   std::string dir_, config_path_;
   std::unique_ptr<TimeSource> time_;
-  std::unique_ptr<McuDriver> mcu_;
+  // Adapters first: they must outlive the drivers whose firmware calls them.
+  std::vector<std::unique_ptr<ClockAdapter>> adapters_;
+  std::vector<std::pair<std::string, std::unique_ptr<McuDriver>>> mcus_;
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<Printer> printer_;
   StartArgs args_;

@@ -207,7 +207,7 @@ class SpecReader {
   }
 
   void resolve(PinRef& p) const {
-    if (p.chip != "mcu") return;
+    // Virtual chips (probe:z_virtual_endstop) have no such pin names: they stay at -1.
     auto it = aliases_.find(p.name);
     if (it != aliases_.end()) p.name = it->second;
     p.pin = fw::sim::pin_by_name(p.name.c_str());

@@ -13,8 +13,8 @@
 
 namespace kpp::sim {
 
-// A pin of the simulated MCU as printer.cfg names it ("^!PA3"). `pin` is -1 for a pin on
-// another MCU or a virtual pin (probe:z_virtual_endstop), which the model does not drive.
+// A pin of a simulated MCU as printer.cfg names it ("^!PA3", "zboard:PB1"). `pin` is -1 for a
+// virtual pin (probe:z_virtual_endstop) or a name the sim board does not have.
 struct PinRef {
   int pin = -1;
   bool invert = false;

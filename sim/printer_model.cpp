@@ -101,9 +101,48 @@ PrinterModel::PrinterModel(MachineSpec spec, SimOptions options)
 
 PrinterModel::~PrinterModel() = default;
 
+// The pins of another MCU: each call goes to the model with the chip's index.
+class PrinterModel::Port : public fw::sim::PinListener {
+ public:
+  Port(PrinterModel& m, size_t chip) : m_(m), chip_(chip) {}
+  void on_pin_mode(uint16_t pin, PinMode mode, uint64_t clock) override {
+    m_.pin_mode(chip_, *this, pin, mode, clock);
+  }
+  void on_output(uint16_t pin, uint8_t level, uint64_t clock) override {
+    m_.output(chip_, pin, level, clock);
+  }
+  void on_pwm(uint16_t pin, uint16_t value, uint32_t, uint64_t clock) override {
+    m_.pwm(chip_, pin, value, clock);
+  }
+  uint8_t read_input(uint16_t pin, uint64_t clock) override {
+    return m_.input(chip_, *this, pin, clock);
+  }
+  uint16_t read_adc(uint16_t pin, uint64_t clock) override { return m_.adc(chip_, pin, clock); }
+
+ private:
+  PrinterModel& m_;
+  size_t chip_;
+};
+
+size_t PrinterModel::chip_index(std::string_view chip) {
+  for (size_t i = 0; i < chips_.size(); i++)
+    if (chips_[i] == chip) return i;
+  chips_.emplace_back(chip);
+  pins_.emplace_back();
+  ports_.resize(chips_.size());
+  return chips_.size() - 1;
+}
+
+fw::sim::PinListener& PrinterModel::port(std::string_view chip) {
+  size_t i = chip_index(chip);
+  if (i == 0) return *this;
+  if (!ports_[i]) ports_[i] = std::make_unique<Port>(*this, i);
+  return *ports_[i];
+}
+
 void PrinterModel::map_pin(const PinRef& p, Use use, size_t index) {
   if (!p.valid()) return;
-  pins_[p.pin].push_back({use, static_cast<uint16_t>(index)});
+  pins_[chip_index(p.chip)][p.pin].push_back({use, static_cast<uint16_t>(index)});
 }
 
 void PrinterModel::place_nozzle() {
@@ -167,14 +206,29 @@ void PrinterModel::remove_observer(MotionObserver* obs) {
 // ---- pins ----
 
 void PrinterModel::on_pin_mode(uint16_t pin, fw::sim::PinMode mode, uint64_t clock) {
+  pin_mode(0, *this, pin, mode, clock);
+}
+void PrinterModel::on_output(uint16_t pin, uint8_t level, uint64_t clock) {
+  output(0, pin, level, clock);
+}
+void PrinterModel::on_pwm(uint16_t pin, uint16_t value, uint32_t, uint64_t clock) {
+  pwm(0, pin, value, clock);
+}
+uint8_t PrinterModel::read_input(uint16_t pin, uint64_t clock) {
+  return input(0, *this, pin, clock);
+}
+uint16_t PrinterModel::read_adc(uint16_t pin, uint64_t clock) { return adc(0, pin, clock); }
+
+void PrinterModel::pin_mode(size_t chip, const fw::sim::PinListener& src, uint16_t pin,
+                            fw::sim::PinMode mode, uint64_t clock) {
   last_clock_ = std::max(last_clock_, clock);
-  for (const PinUse& u : pins_[pin]) {
+  for (const PinUse& u : pins_[chip][pin]) {
     if (u.use == Use::kStep && mode == PinMode::kOutput) motors_[u.index].on_step_pin_configured(clock);
     // A dir or enable pin starts at its configured level, which later edges only change.
     if (u.use == Use::kDir && mode == PinMode::kOutput)
-      motors_[u.index].on_dir_level(fw::sim::pin_state(pin).level);
+      motors_[u.index].on_dir_level(src.firmware_pin(pin).level);
     if (u.use == Use::kEnable && mode == PinMode::kOutput)
-      motors_[u.index].on_enable_level(fw::sim::pin_state(pin).level);
+      motors_[u.index].on_enable_level(src.firmware_pin(pin).level);
     if (u.use == Use::kFan) fans_[u.index].hardware = mode == PinMode::kPwm;
   }
 }
@@ -194,10 +248,10 @@ void PrinterModel::step(size_t i, uint8_t level, uint64_t clock) {
   for (MotionObserver* o : observers_) o->on_step(*this, i, clock);
 }
 
-void PrinterModel::on_output(uint16_t pin, uint8_t level, uint64_t clock) {
+void PrinterModel::output(size_t chip, uint16_t pin, uint8_t level, uint64_t clock) {
   last_clock_ = std::max(last_clock_, clock);
   double t = clock_to_time(clock);
-  for (const PinUse& u : pins_[pin]) {
+  for (const PinUse& u : pins_[chip][pin]) {
     switch (u.use) {
       case Use::kStep:
         step(u.index, level, clock);
@@ -236,10 +290,10 @@ void PrinterModel::on_output(uint16_t pin, uint8_t level, uint64_t clock) {
   }
 }
 
-void PrinterModel::on_pwm(uint16_t pin, uint16_t value, uint32_t, uint64_t clock) {
+void PrinterModel::pwm(size_t chip, uint16_t pin, uint16_t value, uint64_t clock) {
   last_clock_ = std::max(last_clock_, clock);
   double duty = static_cast<double>(value) / fw::sim::kPwmMax;
-  for (const PinUse& u : pins_[pin]) {
+  for (const PinUse& u : pins_[chip][pin]) {
     if (u.use == Use::kHeater) {
       Heater& h = heaters_[u.index];
       h.duty = h.spec->heater.invert ? 1. - duty : duty;
@@ -272,10 +326,11 @@ bool PrinterModel::probe_triggered() const {
   return n.z <= bed_height_under_probe(n.x, n.y) + spec_.probe->z_offset + 1e-9;
 }
 
-uint8_t PrinterModel::read_input(uint16_t pin, uint64_t clock) {
+uint8_t PrinterModel::input(size_t chip, const fw::sim::PinListener& src, uint16_t pin,
+                            uint64_t clock) {
   last_clock_ = std::max(last_clock_, clock);
   bool found = false, triggered = false, invert = false;
-  for (const PinUse& u : pins_[pin]) {
+  for (const PinUse& u : pins_[chip][pin]) {
     if (u.use == Use::kEndstop) {
       found = true;
       triggered = triggered || endstop_triggered(u.index);
@@ -286,13 +341,13 @@ uint8_t PrinterModel::read_input(uint16_t pin, uint64_t clock) {
       invert = spec_.probe->pin.invert;
     }
   }
-  if (!found) return fw::sim::pin_state(pin).mode == PinMode::kInputPullUp ? 1 : 0;
+  if (!found) return src.firmware_pin(pin).mode == PinMode::kInputPullUp ? 1 : 0;
   return triggered != invert ? 1 : 0;
 }
 
-uint16_t PrinterModel::read_adc(uint16_t pin, uint64_t clock) {
+uint16_t PrinterModel::adc(size_t chip, uint16_t pin, uint64_t clock) {
   last_clock_ = std::max(last_clock_, clock);
-  for (const PinUse& u : pins_[pin]) {
+  for (const PinUse& u : pins_[chip][pin]) {
     if (u.use != Use::kSensor) continue;
     Heater& h = heaters_[u.index];
     if (h.fault == HeaterFault::kOpenSensor) return fw::sim::kAdcMax;

@@ -1,11 +1,15 @@
 // The simulated printer behind the sim MCU's pins (ARCHITECTURE.md §7): stepper motors moving
 // the nozzle through the configured kinematics, endstops at their positions, a probe over a bed
 // surface, heaters with thermal plants feeding thermistor ADCs, fans. Attach it to the sim
-// board with fw::sim::set_pin_listener(&model).
+// board with fw::sim::set_pin_listener(&model): the model itself is the listener of the MCU
+// named "mcu"; the pins of another MCU ("zboard:PA3") reach it through port("zboard"), which is
+// attached to that MCU's firmware (HostSim does it for each [mcu NAME] given in its options).
+// Clocks of every MCU must be in one time base (HostSim converts them to the main MCU's).
 #pragma once
 
 #include <array>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,11 +38,16 @@ class PrinterModel : public fw::sim::PinListener {
   ~PrinterModel() override;
 
   // ---- the pin bus ----
+  // The pins of the MCU "mcu".
   void on_pin_mode(uint16_t pin, fw::sim::PinMode mode, uint64_t clock) override;
   void on_output(uint16_t pin, uint8_t level, uint64_t clock) override;
   void on_pwm(uint16_t pin, uint16_t value, uint32_t cycle_ticks, uint64_t clock) override;
   uint8_t read_input(uint16_t pin, uint64_t clock) override;
   uint16_t read_adc(uint16_t pin, uint64_t clock) override;
+  // The listener for the pins of MCU `chip` (the model itself for "mcu"). Owned by the model.
+  fw::sim::PinListener& port(std::string_view chip);
+  // The MCUs the config puts model pins on ("mcu" first).
+  std::vector<std::string> chips() const { return chips_; }
 
   // ---- state ----
   const MachineSpec& spec() const { return spec_; }
@@ -89,6 +98,15 @@ class PrinterModel : public fw::sim::PinListener {
     Use use;
     uint16_t index;
   };
+  using PinTable = std::array<std::vector<PinUse>, fw::sim::kPinCount>;
+  class Port;
+  size_t chip_index(std::string_view chip);
+  void pin_mode(size_t chip, const fw::sim::PinListener& src, uint16_t pin,
+                fw::sim::PinMode mode, uint64_t clock);
+  void output(size_t chip, uint16_t pin, uint8_t level, uint64_t clock);
+  void pwm(size_t chip, uint16_t pin, uint16_t value, uint64_t clock);
+  uint8_t input(size_t chip, const fw::sim::PinListener& src, uint16_t pin, uint64_t clock);
+  uint16_t adc(size_t chip, uint16_t pin, uint64_t clock);
   struct Heater {
     const HeaterSpec* spec;
     ThermalModel thermal;
@@ -116,7 +134,9 @@ class PrinterModel : public fw::sim::PinListener {
   std::vector<double> positions_;  // motor positions (mm), as the kinematics reads them
   std::vector<Heater> heaters_;
   std::vector<Fan> fans_;
-  std::array<std::vector<PinUse>, fw::sim::kPinCount> pins_;
+  std::vector<std::string> chips_{"mcu"};
+  std::vector<PinTable> pins_{1};                 // by chip
+  std::vector<std::unique_ptr<Port>> ports_;      // by chip; null for "mcu" (the model itself)
   std::vector<MotionObserver*> observers_;
   mutable Vec3 nozzle_cache_;
   mutable bool nozzle_valid_ = false;

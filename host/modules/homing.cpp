@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/logging.h"
+#include "modules/force_move.h"
 #include "modules/stepper_enable.h"
 #include "motion/stepper.h"
 #include "motion/toolhead.h"
@@ -167,6 +168,8 @@ Coord HomingMove::homing_move(const Coord& movepos, double speed, bool probe_pos
     }
     if (trigger_time > 0.)
       trigger_times[name] = trigger_time;
+    else if (trigger_time < 0. && !error)
+      error = fmt::format("Communication timeout during homing {}", name);
     else if (check_triggered && !error)
       error = fmt::format("No trigger on {} after full movement", name);
   }
@@ -176,6 +179,7 @@ Coord HomingMove::homing_move(const Coord& movepos, double speed, bool probe_pos
     auto it = trigger_times.find(sp.endstop_name);
     sp.note_home_end(it == trigger_times.end() ? move_end_print_time : it->second);
   }
+  if (!error) realign_shared_rails(speed);
   Coord trigpos, haltpos;
   if (probe_pos) {
     std::map<std::string, int64_t> halt_steps, trig_steps;
@@ -211,6 +215,50 @@ Coord HomingMove::homing_move(const Coord& movepos, double speed, bool probe_pos
   }
   if (error) throw CommandError(*error);
   return trigpos;
+}
+
+namespace {
+// "stepper_z1" -> "stepper_z": the rail a stepper of the kinematics belongs to; "" for others.
+std::string rail_of(const std::string& stepper_name) {
+  if (stepper_name.rfind("stepper_", 0) != 0 || stepper_name.size() < 9) return "";
+  size_t end = stepper_name.find_last_not_of("0123456789");
+  return stepper_name.substr(0, end + 1);
+}
+}  // namespace
+
+void HomingMove::realign_shared_rails(double speed) {
+  // Klipper refuses an axis whose steppers are on different MCUs: the endstop's MCU stops its
+  // steppers at once, the others only when the host has forwarded the trigger, a few steps
+  // later, and the rail would end up skewed. Here each stepper's halt position was read back
+  // from its own MCU; a stepper that moved further (or less) than the rail's main stepper is
+  // moved on its own by the difference, so all of them stand where the main one does.
+  if (toolhead_ != static_cast<MotionHead*>(printer_.try_lookup<ToolHead>("toolhead"))) return;
+  std::map<std::pair<std::string, std::string>, StepperPosition*> main_of;
+  for (auto& sp : stepper_positions_) {
+    std::string rail = rail_of(sp.stepper_name);
+    if (rail.empty()) continue;
+    auto key = std::make_pair(sp.endstop_name, rail);
+    auto it = main_of.find(key);
+    if (it == main_of.end() || sp.stepper_name == rail) main_of[key] = &sp;
+  }
+  ForceMove* force_move = nullptr;
+  for (auto& sp : stepper_positions_) {
+    auto it = main_of.find({sp.endstop_name, rail_of(sp.stepper_name)});
+    if (it == main_of.end() || it->second == &sp) continue;
+    const StepperPosition& ref = *it->second;
+    double ref_moved = static_cast<double>(ref.halt_pos - ref.start_pos) *
+                       ref.stepper->get_step_dist();
+    double moved = static_cast<double>(sp.halt_pos - sp.start_pos) * sp.stepper->get_step_dist();
+    double dist = ref_moved - moved;
+    if (std::fabs(dist) < sp.stepper->get_step_dist() * .5) continue;
+    if (!force_move) force_move = &printer_.lookup<ForceMove>("force_move");
+    log::info("homing: {} stopped {} steps off {} (the trigger reached its MCU later); "
+              "moving it by {:.6f}",
+              sp.stepper_name, std::llround(-dist / sp.stepper->get_step_dist()),
+              ref.stepper_name, dist);
+    force_move->manual_move(*sp.stepper, dist, speed);
+    sp.halt_pos = sp.stepper->get_mcu_position();
+  }
 }
 
 std::optional<std::string> HomingMove::check_no_movement() const {

@@ -50,6 +50,9 @@ class HomingMove {
   double calc_endstop_rate(McuEndstop& mcu_endstop, const Coord& movepos, double speed);
   Coord calc_toolhead_pos(std::map<std::string, double> kin_spos,
                           const std::map<std::string, int64_t>& offsets);
+  // Beyond Klipper: bring the steppers of one rail that stopped on the same endstop back to
+  // the same distance moved (steppers on another MCU than the endstop stop later).
+  void realign_shared_rails(double speed);
 
   Printer& printer_;
   std::vector<NamedEndstop> endstops_;

@@ -63,7 +63,7 @@ void MotionQueuing::handle_connect() {
   }
 }
 
-void MotionQueuing::stats(double eventtime) {
+StatsEntry MotionQueuing::stats(double eventtime) {
   double sync_time = last_step_gen_time_;
   for (auto& s : syncs_) {
     auto [offset, freq] = s.mcu->check_active(sync_time, eventtime);
@@ -71,6 +71,7 @@ void MotionQueuing::stats(double eventtime) {
   }
   double est_print_time = mcu_->estimated_print_time(eventtime);
   clear_history_time_ = std::max(0., est_print_time - kMoveHistoryExpire);
+  return {};
 }
 
 int MotionQueuing::register_flush_callback(FlushCallback cb, bool can_add_trapq) {

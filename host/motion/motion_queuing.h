@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/printer.h"
+#include "core/stats.h"
 #include "motion/steppersync.h"
 #include "motion/trapq.h"
 
@@ -25,7 +26,7 @@ class DripCompletion {
   virtual void wait(double waketime) = 0;
 };
 
-class MotionQueuing : public PrinterObject {
+class MotionQueuing : public PrinterObject, public StatsProvider {
  public:
   static constexpr double kBgFlushLowTime = 0.200;
   static constexpr double kBgFlushHighTime = 0.400;
@@ -75,8 +76,9 @@ class MotionQueuing : public PrinterObject {
   void drip_update_time(double start_time, double end_time, DripCompletion* completion);
   double last_flush_time() const { return last_flush_time_; }
   double last_step_gen_time() const { return last_step_gen_time_; }
-  // Clock calibration and history expiry, once a second (the Stats timer).
-  void stats(double eventtime);
+  // Clock calibration of the secondary MCUs and history expiry, once a second (the Stats
+  // timer); contributes no text.
+  StatsEntry stats(double eventtime) override;
 
  private:
   struct FlushEntry {

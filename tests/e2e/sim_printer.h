@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -28,14 +29,20 @@ inline std::string default_sim_config(const std::string& extra = "") {
 
 // A HostSim with a PrinterModel built from the same config.
 struct SimPrinter {
+  // `adjust` may change the HostSim options before the start (clock errors, link faults).
   explicit SimPrinter(const std::string& config, sim::SimOptions options = {},
-                      const std::string& log_file = "")
+                      const std::string& log_file = "",
+                      const std::function<void(sim::HostSimOptions&)>& adjust = {})
       : model(sim::MachineSpec::from_config(*ConfigFile::parse(config, "printer.cfg")),
               std::move(options)) {
     sim::HostSimOptions o;
     o.config = config;
     o.pin_listener = &model;
+    // Pins on other MCUs ([mcu NAME] with serial: sim) reach the model through its ports.
+    for (const std::string& chip : model.chips())
+      if (chip != "mcu") o.mcus[chip].pin_listener = &model.port(chip);
     o.log_file = log_file;
+    if (adjust) adjust(o);
     host = std::make_unique<sim::HostSim>(o);
   }
   // The simulated temperature of a heater now.

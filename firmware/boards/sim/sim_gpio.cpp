@@ -69,6 +69,7 @@ void set_level(uint16_t pin, uint8_t level) {
 
 void set_pin_listener(PinListener* listener) {
   g_listener = listener;
+  if (listener) listener->bind_pins(&pin_state);
 }
 
 const PinState& pin_state(uint16_t pin) {

@@ -123,6 +123,8 @@ void run_until(uint64_t clock) {
 
 namespace {
 
+const Api kApi = {start, run_until, next_wake, now, is_shutdown, set_pin_listener, pin_state};
+
 class TraceListener : public PinListener {
  public:
   explicit TraceListener(FILE* f) : f_(f) {}
@@ -245,3 +247,7 @@ int main_process(int argc, char** argv) {
 
 }  // namespace sim
 }  // namespace fw
+
+const fw::sim::Api* kpp_fw_sim_api() {
+  return &fw::sim::kApi;
+}

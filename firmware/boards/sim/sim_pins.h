@@ -40,9 +40,18 @@ struct PinState {
   uint32_t edges;            // output transitions since configuration
 };
 
+// What the firmware has done to a pin so far.
+const PinState& pin_state(uint16_t pin);
+
 class PinListener {
  public:
   virtual ~PinListener() = default;
+  // The pin table of the MCU this listener is attached to: set_pin_listener() binds it, since
+  // with several simulated MCUs in one process (sim_mcu.h) each has its own.
+  const PinState& firmware_pin(uint16_t pin) const {
+    return pin_state_fn_ ? pin_state_fn_(pin) : pin_state(pin);
+  }
+  virtual void bind_pins(const PinState& (*fn)(uint16_t)) { pin_state_fn_ = fn; }
   // A pin was (re)configured.
   virtual void on_pin_mode(uint16_t pin, PinMode mode, uint64_t clock) {
     (void)pin, (void)mode, (void)clock;
@@ -75,12 +84,13 @@ class PinListener {
     (void)bus, (void)addr, (void)reg, (void)reg_len, (void)data, (void)len, (void)clock;
     return 1;
   }
+
+ private:
+  const PinState& (*pin_state_fn_)(uint16_t) = nullptr;
 };
 
 // Attach the printer model (null detaches it). Not owned.
 void set_pin_listener(PinListener* listener);
-// What the firmware has done to a pin so far.
-const PinState& pin_state(uint16_t pin);
 // "PA5" -> 5, "pk15" -> 175; -1 for a name the sim MCU does not have.
 int pin_by_name(const char* name);
 // 5 -> "PA5" (buf of at least 5 bytes); returns buf.
