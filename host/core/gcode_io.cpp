@@ -76,12 +76,6 @@ void GCodeIO::handle_shutdown() {
 }
 
 void GCodeIO::process_data(double eventtime) {
-  if (is_fileinput_ && !batch_input_started_) {
-    // The host was idle between the ready handlers and the first input (Klipper's writer
-    // sends what it held back in such a pause: see mcu/batch_send_order.h).
-    batch_input_started_ = true;
-    printer_.send_event("gcode_io:batch_input_start");
-  }
   char buf[4096];
   ssize_t n = read(fd_, buf, sizeof(buf));
   if (n < 0) {

@@ -41,7 +41,6 @@ class GCodeIO : public PrinterObject, public StatsProvider {
   bool is_printer_ready_ = false;
   bool is_processing_data_ = false;
   bool pipe_is_active_ = true;
-  bool batch_input_started_ = false;
   Reactor::Fd* fd_handle_ = nullptr;
   std::string partial_input_;
   std::vector<std::string> pending_commands_;

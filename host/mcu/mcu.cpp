@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/logging.h"
-#include "mcu/batch_host_idle.h"
 #include "mcu/canbus_ids.h"
 #include "mcu/compat.h"
 #include "mcu/pins.h"
@@ -150,10 +149,6 @@ Mcu::Mcu(const ConfigWrapper& config, std::unique_ptr<ClockSync> clocksync)
                                   std::function<void()>([this] { handle_shutdown(false); }));
   printer_.register_event_handler("klippy:disconnect",
                                   std::function<void()>([this] { handle_disconnect(); }));
-  printer_.register_event_handler("gcode_io:batch_input_start",
-                                  std::function<void()>([this] {
-                                    if (serial_.is_connected()) batch_host_idle(serial_.queue());
-                                  }));
 }
 
 Mcu::~Mcu() {

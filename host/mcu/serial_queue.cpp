@@ -1,8 +1,6 @@
 // Batch-mode serial queue: message blocks written to a file.
 #include "mcu/serial_queue.h"
 
-#include "mcu/batch_host_idle.h"
-
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,16 +9,6 @@ namespace kpp {
 
 namespace {
 constexpr size_t kWriteChunk = 64 * 1024;  // bound memory on long inputs
-// batch_host_idle() reaches the file queue through send_batch() on this queue id (command
-// queue ids are >= 0), which keeps serial_queue.h, included nearly everywhere, unchanged.
-// TODO: make it a SerialQueue virtual the next time that header changes anyway.
-constexpr int kHostIdleQueue = -1;
-}  // namespace
-
-void batch_host_idle(SerialQueue& queue) {
-  if (!queue.is_fileoutput()) return;
-  std::vector<QueuedMessage> none;
-  queue.send_batch(kHostIdleQueue, none);
 }
 
 FileSerialQueue::FileSerialQueue(const std::string& path) {
@@ -30,18 +18,14 @@ FileSerialQueue::FileSerialQueue(const std::string& path) {
 
 FileSerialQueue::~FileSerialQueue() { close(); }
 
-void FileSerialQueue::send(int queue, std::span<const uint8_t> msg, uint64_t,
-                           uint64_t req_clock) {
-  order_.send(queue, msg, req_clock);
+void FileSerialQueue::send(int, std::span<const uint8_t> msg, uint64_t, uint64_t) {
+  packer_.add(msg);
   write_out(false);
 }
 
-void FileSerialQueue::send_batch(int queue, std::vector<QueuedMessage>& msgs) {
-  if (queue == kHostIdleQueue) {
-    order_.drain();  // batch_host_idle()
-    return;
-  }
-  order_.send_batch(queue, msgs);
+void FileSerialQueue::send_batch(int, std::vector<QueuedMessage>& msgs) {
+  for (auto& m : msgs) packer_.add(m);
+  msgs.clear();
   write_out(false);
 }
 
@@ -56,8 +40,6 @@ void FileSerialQueue::write_out(bool all) {
 
 void FileSerialQueue::close() {
   if (!file_) return;
-  // Background messages still held are dropped: Klipper stops its writer thread at the exit
-  // without draining it, and its batch streams end without them.
   write_out(true);
   std::fclose(file_);
   file_ = nullptr;

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "mcu/batch_send_order.h"
 #include "mcu/msgblock.h"
 #include "mcu/queued_message.h"
 
@@ -32,10 +31,9 @@ class SerialQueue : public MessageSink {
   virtual std::string stats() const = 0;
 };
 
-// Batch mode: messages are packed into blocks and written to the output file (Klipper's -o
-// file) in the order Klipper's writer thread produces there (mcu/batch_send_order.h): at once,
-// except background-priority messages, which wait for the next urgent message or a full block.
-class FileSerialQueue : public SerialQueue, private mcu::BatchSendOrder::Output {
+// Batch mode: every message is "sent" at once, in the order queued, packed into blocks and
+// written to the output file (Klipper's -o file).
+class FileSerialQueue : public SerialQueue {
  public:
   // Opens (truncates) `path`; throws std::runtime_error on failure.
   explicit FileSerialQueue(const std::string& path);
@@ -54,14 +52,9 @@ class FileSerialQueue : public SerialQueue, private mcu::BatchSendOrder::Output 
 
  private:
   void write_out(bool all);
-  // BatchSendOrder::Output
-  void message(std::span<const uint8_t> msg) override { packer_.add(msg); }
-  void message(const QueuedMessage& msg) override { packer_.add(msg); }
-  void end_block() override { packer_.flush(); }
 
   std::FILE* file_ = nullptr;
   mcu::BlockPacker packer_;
-  mcu::BatchSendOrder order_{*this};
   uint64_t bytes_write_ = 0;
 };
 
