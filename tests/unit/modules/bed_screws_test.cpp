@@ -23,7 +23,7 @@ TEST(BedScrews, WalksTheScrewsThenTheFineAdjustments) {
   auto run = run_leveling(cartesian_config(kEndstopZ) + kBedScrews,
                           "G28\nBED_SCREWS_ADJUST\nSHOW\nBS\nACCEPT\nADJUSTED\nBS\nACCEPT\nBS\n"
                           "ACCEPT\nACCEPT\nACCEPT\nBS\nSHOW\nACCEPT\nACCEPT\nBS\nSHOW\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   // ADJUSTED on the second screw: the third, then the first two again (all three accepted in a
   // row), then the three fine adjustment positions.
   std::vector<std::string> names;
@@ -60,12 +60,12 @@ TEST(BedScrews, AbortAndAlreadyActive) {
 
 TEST(BedScrews, ConfigErrors) {
   auto run = run_leveling(cartesian_config(kEndstopZ) + "[bed_screws]\nscrew1: 1,2\nscrew2: 3\n", "");
-  ASSERT_FALSE(run.out.empty());
-  EXPECT_NE(run.out.back().find("bed_screws:screw2 needs to be an x,y coordinate"),
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_NE(run.replies.back().find("bed_screws:screw2 needs to be an x,y coordinate"),
             std::string::npos)
-      << run.out.back();
+      << run.replies.back();
   run = run_leveling(cartesian_config(kEndstopZ) + "[bed_screws]\nscrew1: 1,2\nscrew2: 3,4\n", "");
-  EXPECT_NE(run.out.back().find("bed_screws: Must have at least three screws"), std::string::npos);
+  EXPECT_NE(run.replies.back().find("bed_screws: Must have at least three screws"), std::string::npos);
 }
 
 const std::string kScrewsTilt =
@@ -85,7 +85,7 @@ TEST(ScrewsTiltAdjust, ReportsTurnsRelativeToTheBaseScrew) {
   auto run = run_leveling(cartesian_config(kEndstopZ) + kScrewsTilt,
                           "G28\nSCREWS_TILT_CALCULATE METHOD=manual\n" +
                               heights({4.8, 4.9, 4.7, 4.8}) + "ST\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   EXPECT_EQ(run.with("// 01:20"), (std::vector<std::string>{"// 01:20 means 1 full turn and 20 "
                                                              "minutes, CW=clockwise, "
                                                              "CCW=counter-clockwise"}));

@@ -178,7 +178,7 @@ TEST(DeltaCalibrate, ManualCalibrationAndAnalyze) {
                   "DELTA_ANALYZE MANUAL_HEIGHT=3\n");
   // All seven points 0.1 high: the endstops come down by about 0.1.
   auto report = run.with("// stepper_a: position_endstop:");
-  ASSERT_EQ(report.size(), 1u) << ::testing::PrintToString(run.out);
+  ASSERT_EQ(report.size(), 1u) << ::testing::PrintToString(run.replies);
   double endstop_a = std::stod(report[0].substr(report[0].find("position_endstop: ") + 18));
   EXPECT_NEAR(endstop_a, 296.95, 0.02);
   EXPECT_EQ(run.with("// The SAVE_CONFIG command").size(), 1u);
@@ -256,7 +256,7 @@ TEST(DeltaCalibrate, RotaryDeltaManualCalibrationAndAnalyze) {
   // Both the basic and the extended fit (from the stored heights) report the rotary
   // parameters.
   auto report = run.with("// stepper_a: position_endstop:");
-  ASSERT_EQ(report.size(), 2u) << ::testing::PrintToString(run.out);
+  ASSERT_EQ(report.size(), 2u) << ::testing::PrintToString(run.replies);
   // All seven points 0.1 high: the endstops come down (shoulder_height takes part of it).
   double endstop_a = std::stod(report[0].substr(report[0].find("position_endstop: ") + 18));
   EXPECT_LT(endstop_a, 251.99);
@@ -269,8 +269,8 @@ TEST(DeltaCalibrate, OnlyForDeltaPrinters) {
   auto run = test::run_leveling(test::cartesian_config(test::kEndstopZ) +
                                     "[delta_calibrate]\nradius: 50\n",
                                 "");
-  ASSERT_FALSE(run.out.empty());
-  EXPECT_NE(run.out.back().find("Delta calibrate is only for delta printers"), std::string::npos);
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_NE(run.replies.back().find("Delta calibrate is only for delta printers"), std::string::npos);
 }
 
 }  // namespace

@@ -3,29 +3,19 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "../common/batch_util.h"
 
 namespace kpp::test {
 
-struct LevelingRun {
-  std::string result;
-  std::vector<std::string> out;  // replies, REC_VALUE lines, then the state if not "exit"
-  // The replies starting with `prefix`.
-  std::vector<std::string> with(std::string_view prefix) const {
-    std::vector<std::string> r;
-    for (auto& l : out)
-      if (l.starts_with(prefix)) r.push_back(l);
-    return r;
-  }
-};
+// A batch run whose replies end with the printer state when it did not exit cleanly.
+using LevelingRun = BatchRun;
 
 inline LevelingRun run_leveling(const std::string& cfg, const std::string& gcode) {
   auto run = run_batch("[batch_test_replies]\n" + cfg, gcode);
   if (run.result != "exit") run.replies.push_back(run.state);
-  return {run.result, std::move(run.replies)};
+  return run;
 }
 
 // A cartesian printer (250x250, Z from position_min -2) with X/Y endstops and `z_extra` added

@@ -22,7 +22,7 @@ TEST(ManualProbe, ManualProbeReportsTheHeightAndStatus) {
   auto run = run_leveling(cartesian_config(kEndstopZ) + kStatus,
                           "G28\nG1 Z5\nMP_STATUS\nMANUAL_PROBE\nTESTZ Z=-1\nTESTZ Z=+\nMP_STATUS\n"
                           "ACCEPT\nMP_STATUS\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   EXPECT_EQ(run.with("// Z position:"),
             (std::vector<std::string>{"// Z position: ?????? --> 5.000 <-- ??????",
                                       "// Z position: ?????? --> 4.000 <-- 5.000",
@@ -39,7 +39,7 @@ TEST(ManualProbe, ZEndstopCalibrateAndOffsetApply) {
                           "G28\nG1 Z3\nZ_ENDSTOP_CALIBRATE\nTESTZ Z=-2.8\nACCEPT\n"
                           "Z_OFFSET_APPLY_ENDSTOP\nSET_GCODE_OFFSET Z=0.2\n"
                           "Z_OFFSET_APPLY_ENDSTOP\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   // The nozzle touched at 0.2: the endstop is 0.3 higher than configured (0.5 - 0.2).
   EXPECT_EQ(run.with("// stepper_z: position_endstop"),
             (std::vector<std::string>{

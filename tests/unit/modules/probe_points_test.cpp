@@ -61,7 +61,7 @@ const std::string kPoints = "[probe_points_test]\npoints:\n  50,60\n  150, 160\n
 TEST(ProbePoints, ProbesEachPointAndHandsOverOffsets) {
   auto run = run_leveling(cartesian_config(kProbeZ) + kProbe + kPoints,
                           "G28\nPROBE_POINTS_TEST\nSHOW\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   EXPECT_EQ(run.with("// probe at"),
             (std::vector<std::string>{"// probe at 50.000,60.000 is z=-2.000000",
                                       "// probe at 150.000,160.000 is z=-2.000000"}));
@@ -106,7 +106,7 @@ TEST(ProbePoints, ManualProbingWithoutAProbe) {
   auto run = run_leveling(cartesian_config(kEndstopZ) + kPoints,
                           "G28\nPROBE_POINTS_TEST\nSHOW\nTESTZ Z=-4.5\nACCEPT\nSHOW\n"
                           "TESTZ Z=-4\nACCEPT\nSHOW\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   EXPECT_EQ(run.with("REC_VALUE"),
             (std::vector<std::string>{"REC_VALUE TOOLHEAD=50.00,60.00,5.00",
                                       "REC_VALUE TOOLHEAD=150.00,160.00,5.00",
@@ -131,16 +131,16 @@ TEST(ProbePoints, ConfigErrors) {
                               "[probe_points_test]\npoints:\n  50,60\n  150\n",
                           "");
   EXPECT_NE(run.result, "exit");
-  ASSERT_FALSE(run.out.empty());
-  EXPECT_NE(run.out.back().find("Unable to parse option 'points' in section 'probe_points_test'"),
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_NE(run.replies.back().find("Unable to parse option 'points' in section 'probe_points_test'"),
             std::string::npos)
-      << run.out.back();
+      << run.replies.back();
   run = run_leveling(cartesian_config(kProbeZ) + kProbe + "[probe_points_test]\npoints: 50,60\n",
                      "");
-  ASSERT_FALSE(run.out.empty());
-  EXPECT_NE(run.out.back().find("Need at least 2 probe points for probe_points_test"),
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_NE(run.replies.back().find("Need at least 2 probe points for probe_points_test"),
             std::string::npos)
-      << run.out.back();
+      << run.replies.back();
 }
 
 }  // namespace

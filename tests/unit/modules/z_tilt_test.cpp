@@ -54,7 +54,7 @@ std::string accept_heights(const std::vector<double>& heights, double first_star
 // The MCU positions of the Z steppers from GET_POSITION's "mcu:" line.
 std::vector<long> z_mcu_positions(const test::LevelingRun& run) {
   std::vector<long> out;
-  for (const auto& line : run.out) {
+  for (const auto& line : run.replies) {
     auto at = line.find("mcu: ");
     if (at == std::string::npos) continue;
     std::string mcu_line = line.substr(at, line.find('\n', at) - at);
@@ -76,9 +76,9 @@ TEST(ZTilt, MovesEachStepperByThePlaneHeightAtItsPivot) {
                           "G28\nAPPLIED\nZ_TILT_ADJUST METHOD=manual\n" +
                               accept_heights({4.8, 4.9, 4.9, 4.8}) +
                               "SHOW\nAPPLIED\nGET_POSITION\nM84\nAPPLIED\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   auto adj = run.with("// Making the following Z adjustments:");
-  ASSERT_EQ(adj.size(), 1u) << ::testing::PrintToString(run.out);
+  ASSERT_EQ(adj.size(), 1u) << ::testing::PrintToString(run.replies);
   // Plane: z = 4.8 + (y - 50) * 0.1 / 145.
   std::regex re(R"((stepper_z\d?) = (-?[\d.]+))");
   std::vector<double> values;
@@ -94,7 +94,7 @@ TEST(ZTilt, MovesEachStepperByThePlaneHeightAtItsPivot) {
                                       "REC_VALUE APPLIED=True", "REC_VALUE APPLIED=False"}));
   // stepper_z1 and stepper_z2 ended 0.172 mm (69 steps) above stepper_z and stepper_z3.
   auto mcu = z_mcu_positions(run);
-  ASSERT_EQ(mcu.size(), 4u) << ::testing::PrintToString(run.out);
+  ASSERT_EQ(mcu.size(), 4u) << ::testing::PrintToString(run.replies);
   EXPECT_NEAR(mcu[1] - mcu[0], 69, 1);
   EXPECT_NEAR(mcu[2] - mcu[0], 69, 1);
   EXPECT_NEAR(mcu[3] - mcu[0], 0, 1);
@@ -106,7 +106,7 @@ TEST(ZTilt, RetriesUntilWithinTolerance) {
                               accept_heights({4.8, 4.9, 4.9, 4.8}) +
                               accept_heights({0.1, 0.12, 0.12, 0.1}, 0.234483));
   auto retries = run.with("// Retries:");
-  ASSERT_EQ(retries.size(), 2u) << ::testing::PrintToString(run.out);
+  ASSERT_EQ(retries.size(), 2u) << ::testing::PrintToString(run.replies);
   EXPECT_EQ(retries[0], "// Retries: 0/2 Probed points range: 0.100000 tolerance: 0.050000");
   // Heights after the first adjustment are only known to a step (0.0025 mm).
   EXPECT_TRUE(retries[1].starts_with("// Retries: 1/2 Probed points range: 0.02")) << retries[1];
@@ -122,9 +122,9 @@ TEST(ZTilt, ConfigErrors) {
   auto run = run_leveling(kFourZ + "[z_tilt]\nz_positions:\n  0,0\n  0,250\n"
                                    "points:\n  50,50\n  50,195\n",
                           "");
-  ASSERT_FALSE(run.out.empty());
-  EXPECT_NE(run.out.back().find("z_tilt z_positions needs exactly 4 items"), std::string::npos)
-      << run.out.back();
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_NE(run.replies.back().find("z_tilt z_positions needs exactly 4 items"), std::string::npos)
+      << run.replies.back();
 }
 
 const std::string kQgl =
@@ -136,7 +136,7 @@ TEST(QuadGantryLevel, ExtrapolatesTheCornersAndLevelsToTheAverage) {
                                           "  REC_VALUE APPLIED={printer.quad_gantry_level.applied}\n",
                           "G28\nQUAD_GANTRY_LEVEL METHOD=manual\n" +
                               accept_heights({4.8, 4.9, 4.7, 4.75}) + "APPLIED\nGET_POSITION\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   EXPECT_EQ(run.with("// Gantry-relative"),
             (std::vector<std::string>{"// Gantry-relative probe points:\n// 0: 0.200000 1: "
                                       "0.100000 2: 0.300000 3: 0.250000"}));
@@ -169,7 +169,7 @@ TEST(BedTilt, CalibrateFitsThePlaneAndTransformsMoves) {
           "[bed_tilt]\npoints:\n  50,50\n  50,195\n  195,195\n  195,50\n",
       "G28\nBED_TILT_CALIBRATE METHOD=manual\n" + accept_heights({4.8, 4.9, 4.9, 4.8}) +
           "G1 X0 Y0 Z1\nSHOW\nG1 X100 Y195\nSHOW\nGET_POSITION\n");
-  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.out);
+  EXPECT_EQ(run.result, "exit") << ::testing::PrintToString(run.replies);
   auto report = run.with("// x_adjust:");
   ASSERT_EQ(report.size(), 1u);
   // z_adjust is the fitted height at 0,0 minus nothing (manual probing has no z_offset).
@@ -182,9 +182,9 @@ TEST(BedTilt, CalibrateFitsThePlaneAndTransformsMoves) {
   EXPECT_EQ(run.with("REC_VALUE"), (std::vector<std::string>{"REC_VALUE TOOLHEAD=0.000,0.000,5.766",
                                                               "REC_VALUE TOOLHEAD=100.000,195.000,5.900"}));
   bool found = false;
-  for (const auto& l : run.out)
+  for (const auto& l : run.replies)
     if (l.find("gcode: X:100.000000 Y:195.000000 Z:1.000000") != std::string::npos) found = true;
-  EXPECT_TRUE(found) << ::testing::PrintToString(run.out);
+  EXPECT_TRUE(found) << ::testing::PrintToString(run.replies);
 }
 
 }  // namespace
