@@ -27,6 +27,15 @@ void GCodeRequestQueue::flush_notification(double print_time) {
     size_t pos = 0;
     while (pos + 1 < rqueue_.size() && rqueue_[pos + 1].first <= next_time) pos++;
     Result r = callback_(next_time, rqueue_[pos].second);
+    if (r.action == Result::kReschedule) {
+      // Later requests due by then may still supersede it: keep them all queued.
+      next_min_flush_time_ = std::max(next_min_flush_time_, r.next_min_time);
+      rqueue_.erase(rqueue_.begin(), rqueue_.begin() + pos);
+      // The moves may stop before then: keep the MCU flushing up to the new time.
+      if (toolhead_)
+        toolhead_->get_motion_queuing().note_mcu_movequeue_activity(next_min_flush_time_, false);
+      continue;
+    }
     if (r.action == Result::kDiscard) {
       rqueue_.erase(rqueue_.begin(), rqueue_.begin() + pos + 1);
       continue;
@@ -56,6 +65,10 @@ void GCodeRequestQueue::send_async_request(double print_time, double value) {
   for (;;) {
     double next_time = std::max(print_time, next_min_flush_time_);
     Result r = callback_(next_time, value);
+    if (r.action == Result::kReschedule) {
+      next_min_flush_time_ = std::max(next_min_flush_time_, r.next_min_time);
+      continue;
+    }
     if (r.action == Result::kDiscard) break;
     next_min_flush_time_ = next_time + std::max(r.min_wait, kPinMinTime);
     if (r.action != Result::kDelay) break;

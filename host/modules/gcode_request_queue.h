@@ -20,10 +20,15 @@ class GCodeRequestQueue {
 
   // What the callback did with a request at `print_time`.
   struct Result {
-    enum Action { kNormal, kDiscard, kDelay } action = kNormal;
+    enum Action { kNormal, kDiscard, kDelay, kReschedule } action = kNormal;
     // kDelay: the request is applied again after this many seconds (a fan's kick start);
-    // any action: the next request waits at least this long (and at least kPinMinTime).
+    // any action but kReschedule: the next request waits at least this long (and at least
+    // kPinMinTime).
     double min_wait = 0.;
+    // kReschedule: nothing was applied; the request is offered again at this print time
+    // (no earlier), when the moves have been flushed that far (a servo waits for the end of
+    // its current pulse period).
+    double next_min_time = 0.;
   };
   using Callback = std::function<Result(double print_time, double value)>;
 

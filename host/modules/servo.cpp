@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/gcode.h"
 #include "mcu/pins.h"
@@ -46,11 +47,24 @@ class PrinterServo : public PrinterObject {
 
  private:
   GCodeRequestQueue::Result set_pwm(double print_time, double value) {
-    if (value != last_value_) {
-      last_value_ = value;
-      pwm_->set_pwm(print_time, value);
+    using Result = GCodeRequestQueue::Result;
+    if (value == last_value_) return {Result::kDiscard, 0.};
+    // While pulses are running, a new width starts at a period boundary of the pulse train
+    // (whole signal periods after the last change) so no pulse is cut short; Klipper's
+    // streams show the same alignment.
+    if (last_value_ != 0.) {
+      double aligned = pulse_boundary(print_time);
+      if (aligned > print_time + kTimeEpsilon) return {Result::kReschedule, 0., aligned};
     }
+    last_value_ = value;
+    last_value_time_ = print_time;
+    pwm_->set_pwm(print_time, value);
     return {};
+  }
+  // The first period boundary of the running pulse train at or after print_time.
+  double pulse_boundary(double print_time) const {
+    double periods = std::ceil((print_time - last_value_time_) / kSignalPeriod - kPeriodEpsilon);
+    return last_value_time_ + std::max(periods, 0.) * kSignalPeriod;
   }
   // Angles and widths outside the servo's range are clamped to it.
   double pwm_from_angle(double angle) const {
@@ -71,7 +85,8 @@ class PrinterServo : public PrinterObject {
   }
 
   double min_width_, max_width_, max_angle_, angle_to_width_;
-  double last_value_ = 0.;
+  static constexpr double kTimeEpsilon = 1e-9, kPeriodEpsilon = 1e-6;
+  double last_value_ = 0., last_value_time_ = 0.;
   std::shared_ptr<McuPwm> pwm_;
   std::unique_ptr<GCodeRequestQueue> gcrq_;
 };

@@ -53,6 +53,37 @@ TEST(Servo, CustomRangeAndInitialPulseWidth) {
   EXPECT_EQ(l[3], "queue_digital_out oid=0 on_ticks=24000");  // 0.5 + 135 * 2/270 = 1.5 ms
 }
 
+std::vector<int64_t> servo_clocks(const test::BatchRun& r) {
+  std::vector<int64_t> out;
+  for (auto& l : r.lines)
+    if (l.starts_with("queue_digital_out oid=0 clock="))
+      out.push_back(std::stoll(l.substr(l.find("clock=") + 6)));
+  return out;
+}
+
+// While pulses run, a new width waits for the next 20 ms boundary of the pulse train (counted
+// from the last change) so no pulse is cut short; from "off" it starts at once.
+TEST(Servo, ChangesWaitForThePulsePeriodBoundary) {
+  auto r = test::run_batch(kBase + "[servo arm]\npin: PB5\n",
+                           "SET_SERVO SERVO=arm ANGLE=0\nG4 P135\n"
+                           "SET_SERVO SERVO=arm ANGLE=90\nG4 P200\n"
+                           "SET_SERVO SERVO=arm ANGLE=90\nG4 P110\n"  // unchanged: discarded
+                           "SET_SERVO SERVO=arm ANGLE=180\nG4 P300\n"
+                           "SET_SERVO SERVO=arm WIDTH=0\nG4 P130\n"
+                           "SET_SERVO SERVO=arm ANGLE=0\nG4 P500\n");
+  ASSERT_EQ(r.result, "exit") << r.state;
+  auto c = servo_clocks(r);
+  ASSERT_EQ(c.size(), 6u) << ::testing::PrintToString(r.lines);
+  // c[0] is the start value. Requests come 135, 310 (the repeat is discarded), 300 and 130
+  // ms apart: 135 ms after the first change rounds up to 7 periods, the next is 305 ms after
+  // that aligned change (16 periods), turning off 285 ms later aligns too (15 periods);
+  // turning on again from off does not (115 ms after the aligned "off").
+  EXPECT_EQ(c[2] - c[1], 7 * 320000);
+  EXPECT_EQ(c[3] - c[2], 16 * 320000);
+  EXPECT_EQ(c[4] - c[3], 15 * 320000);
+  EXPECT_NEAR(static_cast<double>(c[5] - c[4]), 1840000., 2.);
+}
+
 TEST(Servo, OptionChecks) {
   auto r = test::run_batch(kBase + "[servo s]\npin: PB5\nmaximum_pulse_width: 0.0009\n", "\n");
   EXPECT_EQ(r.result, "error_exit");
